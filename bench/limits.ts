@@ -1,0 +1,42 @@
+import { execFileSync } from "node:child_process";
+
+/** Formats one benchmark line: our rate, the limit, and their ratio. */
+export function ratioLine(label: string, ours: number, limit: number, unit: string): string {
+  const ratio = limit > 0 ? ours / limit : Number.NaN;
+  return `${label}: ${ours.toFixed(1)} ${unit} vs limit ${limit.toFixed(1)} ${unit} = ratio ${ratio.toFixed(3)}`;
+}
+
+/**
+ * Runs `openssl speed` for `seconds` and returns its output, which callers parse for the row they
+ * need. Measured in the same run as the workload, so both see the same machine.
+ */
+export function opensslSpeed(args: readonly string[], seconds = 3): string {
+  return execFileSync("openssl", ["speed", "-seconds", String(seconds), ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+/** RSA sign/verify (private/public) operations per second for one key size, from `openssl speed`. */
+export function opensslRsaRates(
+  bits: number,
+  seconds = 3,
+): { privatePerSecond: number; publicPerSecond: number } {
+  const output = opensslSpeed([`rsa${bits}`], seconds);
+  // Row: "rsa 4096 bits 0.004860s 0.000076s    205.8  13222.4" (sign/s, verify/s at the end)
+  const row = output
+    .split("\n")
+    .find((line) => new RegExp(`^rsa\\s+${bits} bits`).test(line.trim()));
+  const numbers =
+    row
+      ?.trim()
+      .split(/\s+/)
+      .map(Number)
+      .filter((n) => !Number.isNaN(n)) ?? [];
+  const privatePerSecond = numbers.at(-2);
+  const publicPerSecond = numbers.at(-1);
+  if (privatePerSecond === undefined || publicPerSecond === undefined) {
+    throw new Error(`cannot read the rsa${bits} row of "openssl speed"`);
+  }
+  return { privatePerSecond, publicPerSecond };
+}
