@@ -46,7 +46,8 @@ function moduleOf(file) {
 
 const groupOf = (module) => module.split("/")[0];
 
-const importPattern = /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+const importPattern =
+  /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 
 for (const file of walk(src)) {
   const from = moduleOf(file);
