@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { renderTemplateDouble } from "../../../test/support/template-double.js";
+import { createFakeProvider } from "../../providers/index.js";
 import { fetchProviderData, type SecretsReader } from "./data-pipeline.js";
 import { parseExternalSecret } from "./parse-external-secret.js";
 import type { FindRef, RemoteRef } from "./types.js";
@@ -27,13 +28,13 @@ class DocumentReader implements SecretsReader {
       return Promise.reject(new Error(`cannot find secret data for key: "${ref.property}"`));
     return Promise.resolve(enc(typeof value === "string" ? value : JSON.stringify(value)));
   }
-  getSecretMap(ref: RemoteRef): Promise<ReadonlyMap<string, Uint8Array> | undefined> {
+  getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array> | undefined> {
     this.calls.push(`map ${ref.key}`);
     const doc = this.docs[ref.key];
     return Promise.resolve(
       doc === undefined
         ? undefined
-        : new Map(
+        : Object.fromEntries(
             Object.entries(doc).map(([k, v]) => [
               k,
               enc(typeof v === "string" ? v : JSON.stringify(v)),
@@ -41,13 +42,13 @@ class DocumentReader implements SecretsReader {
           ),
     );
   }
-  getAllSecrets(find: FindRef): Promise<ReadonlyMap<string, Uint8Array> | undefined> {
+  getAllSecrets(find: FindRef): Promise<Record<string, Uint8Array> | undefined> {
     this.calls.push(`find ${find.path ?? ""}`);
     const names = Object.keys(this.docs).filter((key) => key.startsWith(find.path ?? ""));
     return Promise.resolve(
       names.length === 0
         ? undefined
-        : new Map(names.map((name) => [name, enc(JSON.stringify(this.docs[name]))])),
+        : Object.fromEntries(names.map((name) => [name, enc(JSON.stringify(this.docs[name]))])),
     );
   }
 }
@@ -263,4 +264,28 @@ test("fetchProviderData() resolves sourceRef.storeRef per entry and fails when t
     ),
     /error processing spec.dataFrom\[0\].extract, err: ClusterSecretStore "other" is not ready/,
   );
+});
+
+test("fetchProviderData() works over src/providers' Fake provider, the real interface", async () => {
+  const fake = createFakeProvider({
+    data: [
+      { key: "myapp/db", value: '{"username":"app","password":"s3cr3t","port":5432}' },
+      { key: "dev/cfg", value: "x" },
+    ],
+  });
+  const result = await fetchProviderData(
+    es({
+      dataFrom: [{ extract: { key: "myapp/db" } }, { find: { name: { regexp: "^dev/" } } }],
+      data: [{ secretKey: "pw", remoteRef: { key: "myapp/db", property: "password" } }],
+    }),
+    () => Promise.resolve(fake),
+    renderTemplateDouble,
+  );
+  assert.deepEqual(dec(result.data), {
+    username: "app",
+    password: "s3cr3t",
+    port: "5432",
+    dev_cfg: "x",
+    pw: "s3cr3t",
+  });
 });

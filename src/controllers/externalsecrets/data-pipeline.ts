@@ -1,3 +1,4 @@
+import type { SecretsProvider } from "../../providers/index.js";
 import { decodeMap, decodeValue } from "./decoding.js";
 import { rewriteMap } from "./rewrite.js";
 import { convertKeys, validateKeys } from "./secret-keys.js";
@@ -12,18 +13,10 @@ import type {
 } from "./types.js";
 
 /**
- * The reads a provider client offers the ExternalSecret pipeline (ESO's §8.0 contract, read side).
- * A provider reports a remote secret that does not exist as `undefined` ("missing"), and anything
- * else that goes wrong by throwing.
+ * The read side of a provider (src/providers' `SecretsProvider`, ESO's §8.0 contract): `undefined`
+ * means the remote secret is missing; anything else that goes wrong rejects.
  */
-export interface SecretsReader {
-  /** One value, for a data[] entry. */
-  getSecret(ref: RemoteRef): Promise<Uint8Array | undefined>;
-  /** A map, for dataFrom[].extract. */
-  getSecretMap(ref: RemoteRef): Promise<ReadonlyMap<string, Uint8Array> | undefined>;
-  /** Remote name → value, for dataFrom[].find; keys are converted by the pipeline. */
-  getAllSecrets(find: FindRef): Promise<ReadonlyMap<string, Uint8Array> | undefined>;
-}
+export type SecretsReader = Pick<SecretsProvider, "getSecret" | "getSecretMap" | "getAllSecrets">;
 
 /**
  * Resolves the store a source reads from to a client: reads the store, checks its controller
@@ -179,13 +172,13 @@ function decodeWithContext(strategy: string | undefined, value: Uint8Array): Uin
 // One extract/find result through rewrite, conversion (only without rewrite), key validation,
 // decoding and the null-byte check, in upstream's order.
 function processMap(
-  fetched: ReadonlyMap<string, Uint8Array> | undefined,
+  fetched: Readonly<Record<string, Uint8Array>> | undefined,
   ref: RemoteRef | FindRef,
   rewrite: readonly Rewrite[],
   render: TemplateRenderer,
 ): Map<string, Uint8Array> {
   if (fetched === undefined) throw new MissingSecret();
-  let values = new Map(fetched);
+  let values = new Map(Object.entries(fetched));
   if (rewrite.length > 0) {
     try {
       values = rewriteMap(rewrite, values, render);

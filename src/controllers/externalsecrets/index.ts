@@ -54,7 +54,7 @@ export {
   syncedResourceVersion,
 } from "./object-hash.js";
 export { convertKey, convertKeys, reverseKey, reverseKeys, validateKeys } from "./secret-keys.js";
-export { formatFloatPlain, goJsonMarshal, jsonValueToBytes } from "./json-value.js";
+export { goByteValue, goJsonText } from "./json-value.js";
 export { rewriteMap } from "./rewrite.js";
 export { templateContext, type TemplateRenderer } from "./template-renderer.js";
 export {

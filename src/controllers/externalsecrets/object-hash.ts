@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { goSortKeys } from "./json-value.js";
 
 /**
  * ESO's `esutils.ObjectHash`: lower-case hex SHA3-224 over Go's `fmt.Sprintf("%+v", v)`. The
@@ -9,15 +10,9 @@ export function sha3224Hex(text: string | Uint8Array): string {
   return createHash("sha3-224").update(text).digest("hex");
 }
 
-// Go's fmt prints map keys sorted by byte-wise comparison of their UTF-8 form; JavaScript's `<`
-// compares UTF-16 code units, which orders some non-BMP characters differently.
-function goSortedKeys(keys: Iterable<string>): string[] {
-  return [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-}
-
 /** `%+v` of a Go `map[string][]byte`: `map[a:[1 2] b:[]]`. */
 export function formatByteMap(data: ReadonlyMap<string, Uint8Array>): string {
-  const entries = goSortedKeys(data.keys()).map(
+  const entries = goSortKeys(data.keys()).map(
     (key) => `${key}:[${[...(data.get(key) ?? [])].join(" ")}]`,
   );
   return `map[${entries.join(" ")}]`;
@@ -26,7 +21,7 @@ export function formatByteMap(data: ReadonlyMap<string, Uint8Array>): string {
 /** `%+v` of a Go `map[string]string`: `map[a:x b:y]`, keys and values unquoted. */
 export function formatStringMap(map: Readonly<Record<string, string>> | undefined): string {
   const record = map ?? {};
-  const entries = goSortedKeys(Object.keys(record)).map((key) => `${key}:${record[key] ?? ""}`);
+  const entries = goSortKeys(Object.keys(record)).map((key) => `${key}:${record[key] ?? ""}`);
   return `map[${entries.join(" ")}]`;
 }
 

@@ -1,5 +1,5 @@
 import { compileGoRegexp } from "./go-regexp.js";
-import { goJsonMarshal, jsonValueToBytes, parseJsonObject } from "./json-value.js";
+import { goByteValue, goJsonText, goSortKeys, parseJsonObject } from "./json-value.js";
 import type { TemplateRenderer } from "./template-renderer.js";
 import type { Rewrite } from "./types.js";
 
@@ -74,9 +74,7 @@ function rewriteMerge(
   const priority = operation.priority ?? [];
   // Keys outside `priority` first, sorted; then the priority keys in their order (later wins).
   const order = [
-    ...[...values.keys()]
-      .filter((key) => !priority.includes(key))
-      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+    ...goSortKeys([...values.keys()].filter((key) => !priority.includes(key))),
     ...priority,
   ];
   for (const key of order) {
@@ -108,8 +106,8 @@ function rewriteMerge(
     const into = operation.into ?? "";
     if (into === "") throw new Error("merge failed with missing 'into' field");
     const out = new Map(values);
-    out.set(into, Buffer.from(goJsonMarshal(merged, false)));
+    out.set(into, Buffer.from(goJsonText(merged, false)));
     return out;
   }
-  return new Map(Object.entries(merged).map(([field, item]) => [field, jsonValueToBytes(item)]));
+  return new Map(Object.entries(merged).map(([field, item]) => [field, goByteValue(item)]));
 }
