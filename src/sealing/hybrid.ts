@@ -1,0 +1,109 @@
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+  type KeyObject,
+} from "node:crypto";
+
+const SESSION_KEY_BYTES = 32;
+const TAG_BYTES = 16;
+// Safe only because every session key is fresh and encrypts exactly one item.
+const ZERO_NONCE = Buffer.alloc(12);
+
+const AES_BY_KEY_LENGTH: Partial<Record<number, "aes-128-gcm" | "aes-192-gcm" | "aes-256-gcm">> = {
+  16: "aes-128-gcm",
+  24: "aes-192-gcm",
+  32: "aes-256-gcm",
+};
+
+/** Upstream's message when no key opens an item; the controller shows it in the Synced condition. */
+export const noKeyMessage = "no key could decrypt secret";
+
+/**
+ * Encrypts one item the way Sealed Secrets does: a fresh AES-256-GCM session key (zero nonce, no
+ * AAD) encrypts `plaintext`, RSA-OAEP-SHA256 (MGF1-SHA256) with `label` encrypts the session key,
+ * and the result is `uint16be(len(rsa)) ‖ rsa ‖ aes-ciphertext ‖ tag`.
+ * @param publicKey an RSA public key
+ * @param label the scope label (see `labelFor`); empty for cluster-wide
+ * @throws Error when the key is not an RSA key or is too small for OAEP-SHA256
+ */
+export function hybridEncrypt(
+  publicKey: KeyObject,
+  plaintext: Uint8Array,
+  label: Uint8Array,
+): Buffer {
+  const sessionKey = randomBytes(SESSION_KEY_BYTES);
+  const rsa = publicEncrypt(
+    {
+      key: publicKey,
+      padding: constants.RSA_PKCS1_OAEP_PADDING,
+      oaepHash: "sha256",
+      oaepLabel: label,
+    },
+    sessionKey,
+  );
+  const cipher = createCipheriv("aes-256-gcm", sessionKey, ZERO_NONCE);
+  const sealed = cipher.update(plaintext);
+  const final = cipher.final();
+  const header = Buffer.allocUnsafe(2);
+  header.writeUInt16BE(rsa.length);
+  return Buffer.concat([header, rsa, sealed, final, cipher.getAuthTag()]);
+}
+
+/**
+ * Opens one item with a single private key.
+ * @returns the plaintext, or undefined when this key (or label) does not open the blob
+ */
+export function openWithKey(
+  privateKey: KeyObject,
+  blob: Uint8Array,
+  label: Uint8Array,
+): Buffer | undefined {
+  if (blob.length < 2) return undefined;
+  const rsaLength = ((blob[0] ?? 0) << 8) | (blob[1] ?? 0);
+  if (blob.length < rsaLength + 2) return undefined;
+  const aes = blob.subarray(rsaLength + 2);
+  if (aes.length < TAG_BYTES) return undefined;
+  try {
+    const sessionKey = privateDecrypt(
+      {
+        key: privateKey,
+        padding: constants.RSA_PKCS1_OAEP_PADDING,
+        oaepHash: "sha256",
+        oaepLabel: label,
+      },
+      blob.subarray(2, rsaLength + 2),
+    );
+    // Go's aes.NewCipher picks AES-128/192/256 from the key length, so foreign sealers may too.
+    const algorithm = AES_BY_KEY_LENGTH[sessionKey.length];
+    if (algorithm === undefined) return undefined;
+    const decipher = createDecipheriv(algorithm, sessionKey, ZERO_NONCE);
+    decipher.setAuthTag(aes.subarray(aes.length - TAG_BYTES));
+    return Buffer.concat([
+      decipher.update(aes.subarray(0, aes.length - TAG_BYTES)),
+      decipher.final(),
+    ]);
+  } catch {
+    // Wrong key, wrong label, tampered or truncated: all look the same on purpose.
+    return undefined;
+  }
+}
+
+/**
+ * Opens one item with the first of `privateKeys` that works (upstream tries every key).
+ * @throws Error `no key could decrypt secret` when none does; per-key failures are not surfaced
+ */
+export function hybridDecrypt(
+  privateKeys: Iterable<KeyObject>,
+  blob: Uint8Array,
+  label: Uint8Array,
+): Buffer {
+  for (const key of privateKeys) {
+    const plaintext = openWithKey(key, blob, label);
+    if (plaintext !== undefined) return plaintext;
+  }
+  throw new Error(noKeyMessage);
+}
