@@ -28,6 +28,10 @@ export type {
   OwnerReference,
   PushSecret,
   PushSecretData,
+  PushSecretStatus,
+  PushSecretStoreRef,
+  SecretStoreStatus,
+  ClusterExternalSecretStatus,
   RemoteRef,
   Rewrite,
   Secret,
@@ -110,3 +114,33 @@ export {
   storeAllowsNamespace,
   type NamespaceInfo,
 } from "./store-access.js";
+export {
+  defaultStoreRequeueMs,
+  parseSecretStore,
+  providerKeys,
+  storeProviderKey,
+  storeRequeueMs,
+} from "./parse-store.js";
+export { storeStatusAfter, type StoreStatusUpdate, type StoreValidation } from "./store-status.js";
+export {
+  fanOutStatus,
+  isOwnedByClusterExternalSecret,
+  parseClusterExternalSecret,
+  planFanOut,
+  selectedNamespaces,
+  type ExistingExternalSecret,
+  type FannedOutExternalSecret,
+  type FanOutNamespace,
+  type FanOutPlan,
+} from "./cluster-external-secret.js";
+export {
+  parsePushSecret,
+  pushEntryKey,
+  pushItems,
+  pushOwnerIdentity,
+  pushSecretApiVersion,
+  selectPushStores,
+  staleRemoteEntries,
+  storeStatusKey,
+  type PushItem,
+} from "./push-secret.js";
