@@ -1,0 +1,347 @@
+import type { ApplicationSet } from "./appset.js";
+import { inClusterName, inClusterServer, type ClusterSecret } from "./cluster-secret.js";
+import { transformEntry, relevantKinds, unknownEntryKeys } from "./generate-params.js";
+import { GeneratorError, type GeneratorContext } from "./generator-context.js";
+import type { GitSource } from "./git-source.js";
+import { isObject, type JsonObject } from "./json.js";
+import type { ParamSet } from "./params.js";
+import { renderApplication, type RenderSettings } from "./render.js";
+
+/** What generation reads besides the ApplicationSet. */
+export interface GenerateInputs {
+  /** Cluster Secrets of the Argo CD namespace (for the clusters generator and destinations). */
+  readonly clusterSecrets: readonly ClusterSecret[];
+  /** Git access for git generators. */
+  readonly git?: GitSource;
+  /** The controller's `--enable-new-git-file-globbing`. */
+  readonly newGitFileGlobbing?: boolean;
+  /** AppProjects that exist; when set, an Application naming another project is invalid. */
+  readonly projects?: readonly string[];
+  /** Check destinations against the cluster Secrets (default true). */
+  readonly validateDestinations?: boolean;
+  /** Reuses Applications rendered before from the same template and param set. */
+  readonly renderCache?: RenderCache;
+}
+
+/** An ApplicationSet status condition (without lastTransitionTime, which the writer adds). */
+export interface AppSetCondition {
+  readonly type: "ErrorOccurred" | "ParametersGenerated";
+  readonly status: "True" | "False";
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** A generated Application that validation rejected (§5.5). */
+export interface InvalidApplication {
+  readonly name: string;
+  readonly namespace: string;
+  readonly message: string;
+}
+
+/** The outcome of one generation (§2 steps 2–4). */
+export interface GenerateResult {
+  /** Valid Applications sorted by name; empty when `error` is set. */
+  readonly applications: JsonObject[];
+  /** Applications skipped by validation, sorted by namespace/name (one entry per key). */
+  readonly invalid: InvalidApplication[];
+  /** Names of ALL generated Applications (valid or not): what deletion must keep. */
+  readonly generatedNames: string[];
+  /** A generator or render error: nothing may be created, updated or deleted. */
+  readonly error?: { readonly reason: string; readonly message: string; readonly field: string };
+  /** Entries or keys Argo CD does not recognise (skipped, as upstream skips them). */
+  readonly warnings: string[];
+  readonly conditions: AppSetCondition[];
+  /** Param sets produced, Applications rendered now, and Applications reused from the cache. */
+  readonly stats: { paramSets: number; rendered: number; reused: number };
+}
+
+/**
+ * Memo of rendered Applications keyed by effective template and param set, so re-generating
+ * after a small change (one more cluster) renders only the new param sets. Applications taken
+ * from it are shared between results: treat them as read-only.
+ */
+export class RenderCache {
+  #byTemplate = new Map<string, Map<string, JsonObject>>();
+  #seen = new Set<string>();
+
+  /** @internal */
+  lookup(templateKey: string, paramsKey: string): JsonObject | undefined {
+    this.#seen.add(templateKey);
+    return this.#byTemplate.get(templateKey)?.get(paramsKey);
+  }
+
+  /** @internal */
+  store(templateKey: string, paramsKey: string, app: JsonObject): void {
+    let inner = this.#byTemplate.get(templateKey);
+    if (inner === undefined)
+      this.#byTemplate.set(templateKey, (inner = new Map<string, JsonObject>()));
+    inner.set(paramsKey, app);
+  }
+
+  /** Number of cached Applications. */
+  get size(): number {
+    let total = 0;
+    for (const inner of this.#byTemplate.values()) total += inner.size;
+    return total;
+  }
+}
+
+/**
+ * Generates the Applications of an ApplicationSet exactly as Argo CD's ApplicationSet controller
+ * does before writing: every generator entry in order, post-selectors, generator templates,
+ * rendering, templatePatch, namespace, then validation (empty and duplicate names, projects,
+ * destinations) and sorting. Any generator or render error yields no Applications at all.
+ * Never throws for bad generator input: errors come back in `error`.
+ */
+export async function generateApplications(
+  appSet: ApplicationSet,
+  inputs: GenerateInputs,
+): Promise<GenerateResult> {
+  const context: GeneratorContext = {
+    appSetName: appSet.name,
+    mode: appSet.mode,
+    clusterSecrets: inputs.clusterSecrets,
+    git: inputs.git,
+    newGitFileGlobbing: inputs.newGitFileGlobbing ?? false,
+    templateProject:
+      isObject(appSet.template.spec) && typeof appSet.template.spec.project === "string"
+        ? appSet.template.spec.project
+        : "",
+  };
+  const settings: RenderSettings = {
+    mode: appSet.mode,
+    preserveResourcesOnDeletion: appSet.preserveResourcesOnDeletion,
+    templatePatch: appSet.templatePatch,
+    namespace: appSet.namespace,
+  };
+  const warnings = collectWarnings(appSet);
+  const stats = { paramSets: 0, rendered: 0, reused: 0 };
+  const generated: JsonObject[] = [];
+  let firstError: GenerateResult["error"];
+  for (const [index, entry] of appSet.generators.entries()) {
+    const field = `spec.generators[${index}]`;
+    try {
+      const results = await transformEntry(entry, appSet.template, context, field, { depth: 0 });
+      for (const result of results) {
+        const rendered = renderAll(
+          result.template,
+          result.params,
+          settings,
+          inputs.renderCache,
+          stats,
+        );
+        if (rendered.error !== undefined)
+          firstError ??= { reason: "RenderTemplateParamsError", ...rendered.error };
+        generated.push(...rendered.apps);
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const errorField = error instanceof GeneratorError ? error.field : field;
+      firstError ??= { reason: "ApplicationGenerationFromParamsError", message, field: errorField };
+    }
+  }
+  if (firstError !== undefined) {
+    return {
+      applications: [],
+      invalid: [],
+      generatedNames: [],
+      error: firstError,
+      warnings,
+      stats,
+      conditions: [
+        {
+          type: "ErrorOccurred",
+          status: "True",
+          reason: firstError.reason,
+          message: firstError.message,
+        },
+        {
+          type: "ParametersGenerated",
+          status: "False",
+          reason: "ErrorOccurred",
+          message: firstError.message,
+        },
+      ],
+    };
+  }
+  return validated(appSet, generated, inputs, warnings, stats);
+}
+
+function renderAll(
+  template: JsonObject,
+  params: readonly (ParamSet | null)[],
+  settings: RenderSettings,
+  cache: RenderCache | undefined,
+  stats: { paramSets: number; rendered: number; reused: number },
+): { apps: JsonObject[]; error?: { message: string; field: string } } {
+  const apps: JsonObject[] = [];
+  let error: { message: string; field: string } | undefined;
+  const templateKey = cache === undefined ? "" : JSON.stringify([template, settings]);
+  for (const set of params) {
+    stats.paramSets++;
+    const paramsKey = cache === undefined ? "" : JSON.stringify(set);
+    const cached = cache?.lookup(templateKey, paramsKey);
+    if (cached !== undefined) {
+      stats.reused++;
+      apps.push(cached);
+      continue;
+    }
+    try {
+      const app = renderApplication(template, set, settings);
+      stats.rendered++;
+      cache?.store(templateKey, paramsKey, app);
+      apps.push(app);
+    } catch (cause) {
+      // Upstream records the first render error and keeps going; the result is an error anyway.
+      error ??= { message: (cause as Error).message, field: "spec.template" };
+    }
+  }
+  return error === undefined ? { apps } : { apps, error };
+}
+
+function collectWarnings(appSet: ApplicationSet): string[] {
+  const warnings: string[] = [];
+  const unrecognized: string[] = [];
+  appSet.generators.forEach((entry, index) => {
+    const unknown = unknownEntryKeys(entry);
+    if (relevantKinds(entry, 0).length === 0)
+      unrecognized.push(...(unknown.length > 0 ? unknown : [`spec.generators[${index}]`]));
+    else
+      for (const key of unknown)
+        warnings.push(`spec.generators[${index}].${key}: unknown field (ignored)`);
+  });
+  if (unrecognized.length > 0) {
+    warnings.unshift(
+      `ApplicationSet ${appSet.name} contains unrecognized generators: ${[...new Set(unrecognized)].sort().join(", ")}`,
+    );
+  }
+  return warnings;
+}
+
+function validated(
+  appSet: ApplicationSet,
+  generated: JsonObject[],
+  inputs: GenerateInputs,
+  warnings: string[],
+  stats: GenerateResult["stats"],
+): GenerateResult {
+  const errors = new Map<string, string>();
+  const names = new Set<string>();
+  const destinations = destinationResolver(inputs);
+  for (const app of generated) {
+    const { name, namespace } = appKey(app);
+    const key = `${namespace}/${name}`;
+    if (name === "") {
+      errors.set(
+        key,
+        `ApplicationSet ${appSet.name} contains an application with no name; a name must be set in the template's metadata.name or via a templatePatch (generateName is not supported)`,
+      );
+      continue;
+    }
+    if (names.has(name)) {
+      errors.set(
+        key,
+        `ApplicationSet ${appSet.name} contains applications with duplicate name: ${name}`,
+      );
+      continue;
+    }
+    names.add(name);
+    const spec = isObject(app.spec) ? app.spec : {};
+    const project =
+      typeof spec.project === "string" && spec.project !== "" ? spec.project : "default";
+    if (inputs.projects !== undefined && !inputs.projects.includes(project)) {
+      errors.set(key, `application references project ${project} which does not exist`);
+      continue;
+    }
+    const problem = destinations?.(spec.destination);
+    if (problem !== undefined)
+      errors.set(key, `application destination spec is invalid: ${problem}`);
+  }
+  const invalid = [...errors.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, message]) => {
+      const slash = key.indexOf("/");
+      return { namespace: key.slice(0, slash), name: key.slice(slash + 1), message };
+    });
+  const applications = generated
+    .filter((app) => {
+      const { name, namespace } = appKey(app);
+      return !errors.has(`${namespace}/${name}`);
+    })
+    .sort((a, b) => {
+      const x = appKey(a).name;
+      const y = appKey(b).name;
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+  const conditions: AppSetCondition[] = [
+    {
+      type: "ParametersGenerated",
+      status: "True",
+      reason: "ParametersGenerated",
+      message: "Successfully generated parameters for all Applications",
+    },
+  ];
+  const last = invalid.at(-1);
+  if (last !== undefined) {
+    const message =
+      invalid.length > 1 ? `${last.message} (and ${invalid.length - 1} more)` : last.message;
+    conditions.unshift({
+      type: "ErrorOccurred",
+      status: "True",
+      reason: "ApplicationValidationError",
+      message,
+    });
+  }
+  return {
+    applications,
+    invalid,
+    generatedNames: [...new Set(generated.map((app) => appKey(app).name))].sort(),
+    warnings,
+    stats,
+    conditions,
+  };
+}
+
+function appKey(app: JsonObject): { name: string; namespace: string } {
+  const metadata = isObject(app.metadata) ? app.metadata : {};
+  return {
+    name: typeof metadata.name === "string" ? metadata.name : "",
+    namespace: typeof metadata.namespace === "string" ? metadata.namespace : "",
+  };
+}
+
+/** Argo CD's destination check against the registered clusters (util/argo GetDestinationCluster). */
+function destinationResolver(
+  inputs: GenerateInputs,
+): ((destination: unknown) => string | undefined) | undefined {
+  if (inputs.validateDestinations === false) return undefined;
+  const clusters = inputs.clusterSecrets.map((secret) => ({
+    name: secret.data.name ?? "",
+    server: (secret.data.server ?? "").replace(/\/+$/, ""),
+  }));
+  if (!clusters.some((cluster) => cluster.server === inClusterServer)) {
+    clusters.push({ name: inClusterName, server: inClusterServer });
+  }
+  return (destination) => {
+    const dest = isObject(destination) ? destination : {};
+    const name = typeof dest.name === "string" ? dest.name : "";
+    const server = typeof dest.server === "string" ? dest.server : "";
+    if (name !== "" && server !== "")
+      return `application destination can't have both name and server defined: ${name} ${server}`;
+    if (server !== "") {
+      const trimmed = server.replace(/\/+$/, "");
+      if (clusters.some((cluster) => cluster.server === trimmed)) return undefined;
+      return `error getting cluster by server ${JSON.stringify(server)}: rpc error: code = NotFound desc = cluster ${JSON.stringify(trimmed)} not found`;
+    }
+    if (name !== "") {
+      const servers = clusters
+        .filter((cluster) => cluster.name === name)
+        .map((cluster) => cluster.server);
+      if (servers.length === 0) return `there are no clusters with this name: ${name}`;
+      if (servers.length > 1)
+        return `there are ${servers.length} clusters with the same name: [${servers.join(" ")}]`;
+      return undefined;
+    }
+    return "Destination server missing from app spec";
+  };
+}

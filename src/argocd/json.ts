@@ -1,0 +1,55 @@
+/** A decoded JSON value, as the YAML and JSON readers of this module produce it. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+
+/** A decoded JSON object. */
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+/** True for a plain JSON object (not null, not a list). */
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A deep copy of a JSON value. */
+export function cloneJson<T extends JsonValue>(value: T): T {
+  return structuredClone(value);
+}
+
+/** Deep equality of two JSON values; object key order does not matter. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, index) => jsonEqual(item, b[index]));
+  }
+  if (!isObject(a) || !isObject(b)) return false;
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  return aKeys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key]));
+}
+
+/** Compares strings by their UTF-8 bytes, the order Go sorts map keys in. */
+export function compareGoStrings(a: string, b: string): number {
+  // UTF-16 order and UTF-8 byte order differ only when a surrogate pair meets U+E000..U+FFFF.
+  if (a === b) return 0;
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
+/** The keys of an object sorted as Go's encoding/json and fmt sort map keys. */
+export function sortedKeys(object: object): string[] {
+  const keys = Object.keys(object);
+  // Plain sort is byte order for ASCII keys, which is nearly every key; fall back only when needed.
+  const ascii = keys.every(isAscii);
+  return ascii ? keys.sort() : keys.sort(compareGoStrings);
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** A shallow copy of an object without the given keys. */
+export function omitKeys<T extends object>(object: T, keys: readonly string[]): T {
+  return Object.fromEntries(Object.entries(object).filter(([key]) => !keys.includes(key))) as T;
+}
