@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerDev } from "./dev.js";
 import { CliError, ExitCode } from "./errors.js";
 import { packageVersion } from "./version.js";
 
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // Command groups register themselves here, one file each (src/cli/<group>.ts).
+  registerDev(program);
   return program;
 }
 
