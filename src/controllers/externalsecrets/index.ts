@@ -144,3 +144,4 @@ export {
   storeStatusKey,
   type PushItem,
 } from "./push-secret.js";
+export { externalSecretsCrds } from "./crds.js";
