@@ -9,6 +9,7 @@ import { isObject, type JsonObject } from "./json.js";
 import { normalizeName } from "./names.js";
 import type { ParamSet } from "./params.js";
 import { compileSelector } from "./selector.js";
+import { markStringMap } from "./template-engine.js";
 
 /**
  * The clusters generator (§3.4): one param set per cluster Secret matching `selector` (ANDed
@@ -107,8 +108,9 @@ export function clusterParams(secret: ClusterSecret, goTemplate: boolean): Param
   if (goTemplate) {
     const metadata: JsonObject = {};
     if (Object.keys(secret.annotations).length > 0)
-      metadata.annotations = { ...secret.annotations };
-    if (Object.keys(secret.labels).length > 0) metadata.labels = { ...secret.labels };
+      metadata.annotations = markStringMap({ ...secret.annotations });
+    if (Object.keys(secret.labels).length > 0)
+      metadata.labels = markStringMap({ ...secret.labels });
     params.metadata = metadata;
   } else {
     for (const [key, value] of Object.entries(secret.annotations))

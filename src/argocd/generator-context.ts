@@ -2,7 +2,7 @@ import type { ClusterSecret } from "./cluster-secret.js";
 import type { GitSource } from "./git-source.js";
 import type { JsonObject } from "./json.js";
 import type { ParamSet } from "./params.js";
-import { renderTemplateString, type TemplateMode } from "./template-engine.js";
+import { markStringMap, renderTemplateString, type TemplateMode } from "./template-engine.js";
 
 /** What every generator reads: the ApplicationSet's template mode and the outside world. */
 export interface GeneratorContext {
@@ -53,7 +53,7 @@ export function appendTemplatedValues(
   }
   if (Object.keys(rendered).length === 0) return;
   if (mode.goTemplate) {
-    params.values = rendered;
+    params.values = markStringMap(rendered);
   } else {
     for (const [key, value] of Object.entries(rendered)) params[`values.${key}`] = value;
   }

@@ -128,6 +128,8 @@ export function applyTemplatePatch(
   if (problem !== undefined) {
     throw new Error(`invalid templatePatch ${JSON.stringify(rendered)}: ${problem}`);
   }
+  // A patch that renders to nothing (YAML null) leaves the Application as it is.
+  if (!isObject(patch)) return app;
   const project = isObject(app.spec) ? app.spec.project : undefined;
   const patched = strategicMerge(app, patch, []) as JsonObject;
   if (isObject(patched.spec)) {

@@ -1,3 +1,5 @@
+import { GoMap, parseGoTemplate, type GoTemplate, type MissingKey } from "../templating/index.js";
+import { isObject } from "./json.js";
 import type { ParamSet } from "./params.js";
 
 /** How an ApplicationSet renders strings: its `goTemplate` flag and `goTemplateOptions`. */
@@ -53,6 +55,66 @@ function goTrimSpace(text: string): string {
   return text.replace(goSpaces, "");
 }
 
-function renderGo(_source: string, _params: ParamSet, _options: readonly string[]): string {
-  throw new Error("goTemplate rendering needs the shared Go template engine (src/templating)");
+/**
+ * Marks an object as a Go `map[string]string` (cluster labels and annotations, `values`): under
+ * `missingkey=zero` a missing key of such a map prints "" instead of `<no value>`. The mark is an
+ * enumerable symbol, so object spread keeps it and JSON ignores it.
+ */
+export function markStringMap<T extends object>(object: T): T {
+  Object.defineProperty(object, stringMapTag, { value: true, enumerable: true });
+  return object;
+}
+
+const stringMapTag = Symbol("map[string]string");
+
+// Parsing is the expensive step; a template string is parsed once per option set.
+const parsed = new Map<string, GoTemplate | Error>();
+const engineData = new WeakMap<ParamSet, unknown>();
+
+function renderGo(source: string, params: ParamSet, options: readonly string[]): string {
+  const missingKey = missingKeyOption(options);
+  const key = `${missingKey}\0${source}`;
+  let template = parsed.get(key);
+  if (template === undefined) {
+    try {
+      template = parseGoTemplate(source, { name: "base", missingKey });
+    } catch (error) {
+      template = error as Error;
+    }
+    parsed.set(key, template);
+  }
+  if (template instanceof Error) {
+    throw new Error(`failed to parse template ${source}: ${template.message}`, { cause: template });
+  }
+  let data = engineData.get(params);
+  if (data === undefined) {
+    data = toEngineData(params);
+    engineData.set(params, data);
+  }
+  try {
+    return template.execute(data);
+  } catch (error) {
+    throw new Error(`failed to execute go template ${source}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** The last `missingkey=` option wins, as with Go's Template.Option; `invalid` means default. */
+function missingKeyOption(options: readonly string[]): MissingKey {
+  let result: MissingKey = "default";
+  for (const option of options) {
+    const value = option.startsWith("missingkey=") ? option.slice("missingkey=".length) : "";
+    if (value === "zero" || value === "error" || value === "default") result = value;
+    else if (value === "invalid") result = "default";
+  }
+  return result;
+}
+
+function toEngineData(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toEngineData);
+  if (!isObject(value)) return value;
+  const entries: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) entries[key] = toEngineData(child);
+  return stringMapTag in value ? new GoMap("string", entries) : entries;
 }

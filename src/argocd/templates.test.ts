@@ -22,6 +22,7 @@ interface RenderCase {
   preserveResourcesOnDeletion?: boolean;
   namespace?: string;
   goTemplate?: boolean;
+  goTemplateOptions?: string[];
   params: JsonObject;
   expect?: JsonObject;
   expectError?: string;
@@ -50,7 +51,10 @@ test("renderApplication() follows the golden table", async (t) => {
   for (const entry of load<RenderCase>("render.json")) {
     await t.test(entry.name, () => {
       const settings = {
-        mode: { goTemplate: entry.goTemplate ?? false, goTemplateOptions: [] },
+        mode: {
+          goTemplate: entry.goTemplate ?? false,
+          goTemplateOptions: entry.goTemplateOptions ?? [],
+        },
         preserveResourcesOnDeletion: entry.preserveResourcesOnDeletion ?? false,
         templatePatch: entry.templatePatch,
         namespace: entry.namespace ?? "argocd",
