@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { renderGoTemplate } from "../../templating/index.js";
 import { renderTemplateDouble } from "../../../test/support/template-double.js";
 import { desiredSecret, MutationError, planSecretWrite, secretData } from "./desired-secret.js";
 import { createdByHash, fieldManagerFor, secretDataHash } from "./object-hash.js";
@@ -289,4 +290,28 @@ test("isTargetValid() rejects a missing label, an edited value and a missing Sec
     false,
   );
   assert.equal(isTargetValid(undefined, es({ creationPolicy: "Orphan" })), true);
+});
+
+test("desiredSecret() renders with src/templating's Go engine through the TemplateRenderer seam", () => {
+  const target = {
+    template: {
+      data: { dsn: '{{ .username }}:{{ index . "password" }}', missing: "{{ .password }}" },
+    },
+  };
+  const secret = desiredSecret(undefined, es(target), providerData, {
+    render: renderGoTemplate,
+    templateSources: noSources,
+  });
+  assert.equal(secretData(secret).get("dsn")?.toString(), "app:s3cr3t");
+  assert.throws(
+    () =>
+      desiredSecret(undefined, es({ template: { data: { x: "{{ .nope }}" } } }), providerData, {
+        render: renderGoTemplate,
+        templateSources: noSources,
+      }),
+    (error: unknown) =>
+      error instanceof MutationError &&
+      error.message.includes("map has no entry for key") &&
+      !error.message.includes("s3cr3t"),
+  );
 });
