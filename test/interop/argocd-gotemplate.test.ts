@@ -189,7 +189,9 @@ test("goTemplate strings render as Go's text/template renders them in Argo CD", 
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), "secretfleet-go-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
   writeFileSync(join(dir, "main.go"), program);
   const input =
     cases
