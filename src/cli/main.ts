@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerDev } from "./dev.js";
 import { CliError, ExitCode } from "./errors.js";
+import { registerSeal } from "./seal.js";
 import { packageVersion } from "./version.js";
 
 /** Builds the `secretfleet` program with every command group registered. */
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   // Command groups register themselves here, one file each (src/cli/<group>.ts).
   registerDev(program);
+  registerSeal(program);
   return program;
 }
 

@@ -40,7 +40,7 @@ function parseYamlStream(text: string): unknown[] {
   const documents = parseAllDocuments(text, {
     version: "1.1",
     customTags: withoutTimestamps,
-    prettyErrors: false,
+    prettyErrors: true, // computes linePos; its message (which quotes the input) is never used
   });
   const list = Array.isArray(documents) ? documents : [documents];
   return list.map((document, i) => {
