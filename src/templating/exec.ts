@@ -31,6 +31,7 @@ import {
   isPlainObject,
   isTrue,
   sortedKeys,
+  stringOrBytes,
   typeName,
   utf8Length,
   zeroValue,
@@ -448,12 +449,18 @@ class State {
     }
     const typ = recvIface || receiver === null ? "interface {}" : typeName(receiver);
     if (receiver === null) this.errorf(`nil pointer evaluating ${typ}.${fieldName}`);
+    const hasArgs = (args !== undefined && args.length > 1) || final !== MISSING;
     if (receiver instanceof GoStruct) {
       const method = receiver.method(fieldName);
       if (method !== undefined)
         return this.evalCall(dot, false, method, false, node, fieldName, args, final);
+      const field = receiver.field(fieldName);
+      if (field !== undefined) {
+        if (hasArgs)
+          return this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
+        return field.value;
+      }
     }
-    const hasArgs = (args !== undefined && args.length > 1) || final !== MISSING;
     const isGoMap = receiver instanceof GoMap;
     if (isGoMap || isPlainObject(receiver)) {
       if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
@@ -561,9 +568,13 @@ class State {
     if (value === undefined) {
       if (typ === undefined || typ === reflectValue) return undefined;
       if (canBeNil(typ)) return null;
-      return this.errorf(`invalid value; expected ${typ}`);
+      return this.errorf(`invalid value; expected ${typ === stringOrBytes ? "string" : typ}`);
     }
     if (typ === undefined || typ === reflectValue || typ === "interface {}") return value;
+    if (typ === stringOrBytes) {
+      if (typeof value === "string" || value instanceof Uint8Array) return value;
+      typ = "string";
+    }
     if (value === null) this.errorf(`wrong type for value; expected ${typ}; got interface {}`);
     const actual = typeName(value);
     if (actual === typ) return value;
@@ -593,7 +604,8 @@ class State {
     }
   }
 
-  evalLiteral(dot: unknown, typ: string, n: ArgNode): unknown {
+  evalLiteral(dot: unknown, typIn: string, n: ArgNode): unknown {
+    const typ = typIn === stringOrBytes ? "string" : typIn;
     const found = (): never => this.errorf(`expected ${kindWord(typ)}; found ${nodeString(n)}`);
     if (typ === "bool") return n.type === Node.bool ? n.value : found();
     if (typ === "string") return n.type === Node.string ? n.text : found();

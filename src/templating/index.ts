@@ -9,6 +9,10 @@
 import { builtinFunctions } from "./builtins.js";
 import { execute, ExecError, type MissingKey, type TemplateSet } from "./exec.js";
 import { ParseError, parseTemplate } from "./parser.js";
+import { argocdFunctions } from "./argocd.js";
+import { esoFunctions } from "./eso.js";
+import { substituteFastTemplate } from "./fasttemplate.js";
+import { sprigFunctions } from "./sprig/index.js";
 import { isDigit, isLetter } from "./strconv.js";
 import type { GoFunc } from "./value.js";
 
@@ -17,6 +21,10 @@ export type { GoFunc, IntKind } from "./value.js";
 export type { MissingKey } from "./exec.js";
 export { sprint, sprintf, sprintln } from "./fmt.js";
 export { formatFloat } from "./strconv.js";
+export { FastTemplateError } from "./fasttemplate.js";
+export { normalizeName, slugifyName } from "./argocd.js";
+export { marshalJSON, unmarshalJSON } from "./go-json.js";
+export { marshalYAML, unmarshalYAML } from "./go-yaml.js";
 
 /** Template functions by name, each with its Go signature (see goFunc). */
 export type FunctionMap = Readonly<Record<string, GoFunc>>;
@@ -135,4 +143,49 @@ export function renderGoTemplate(
   options: GoTemplateOptions = {},
 ): string {
   return parseGoTemplate(source, options).execute(data);
+}
+
+/** The function sets of the tools we are compatible with. */
+export type FunctionSetName = "sprig" | "sealed-secrets" | "external-secrets" | "argocd";
+
+const functionSets: Readonly<Record<FunctionSetName, FunctionMap>> = {
+  // Sprig's GenericFuncMap, without env, expandenv and getHostByName (see sprig/index.ts).
+  sprig: sprigFunctions,
+  // Sealed Secrets: Sprig's generic map minus env, expandenv and getHostByName.
+  "sealed-secrets": sprigFunctions,
+  // External Secrets v2 templates: Sprig's TxtFuncMap minus env and expandenv, plus ESO's own
+  // functions (which replace Sprig's of the same name: toYaml, fromYaml).
+  "external-secrets": Object.freeze({ ...sprigFunctions, ...esoFunctions }),
+  // ApplicationSet goTemplate: Sprig's generic map minus env, expandenv and getHostByName, plus
+  // normalize, slugify, toYaml, fromYaml and fromYamlArray.
+  argocd: Object.freeze({ ...sprigFunctions, ...argocdFunctions }),
+};
+
+/**
+ * The functions a tool makes available to its templates, to pass as `options.functions`. The
+ * returned map is frozen and shared; parse with it once and reuse the template.
+ * @param name "sprig", "sealed-secrets", "external-secrets" or "argocd"
+ * @returns the function map (Go builtins are always available on top of it)
+ * @throws Error for an unknown name
+ */
+export function functionSet(name: FunctionSetName): FunctionMap {
+  const set = (functionSets as Partial<Record<string, FunctionMap>>)[name];
+  if (set === undefined) throw new Error(`unknown function set ${JSON.stringify(name)}`);
+  return set;
+}
+
+/**
+ * Argo CD's fasttemplate substitution (ApplicationSet with goTemplate false): every `{{ name }}`
+ * whose trimmed name is a key of `params` with a string value is replaced; other tags stay as
+ * written. A string without `{{` followed by `}}` on one line is returned unchanged.
+ * @param template the string to render
+ * @param params the flat parameter map (keys may contain dots and brackets, e.g. `path[0]`)
+ * @returns the rendered string
+ * @throws FastTemplateError for a `{{` without a closing `}}` (fasttemplate's message)
+ */
+export function renderFastTemplate(
+  template: string,
+  params: Readonly<Record<string, unknown>>,
+): string {
+  return substituteFastTemplate(template, params);
 }

@@ -123,7 +123,17 @@ export abstract class GoStruct {
   goString(): string | undefined {
     return undefined;
   }
+  /** The exported field called `name`, if the type is a struct that has one. */
+  field(_name: string): { value: unknown } | undefined {
+    return undefined;
+  }
 }
+
+/**
+ * The parameter type of functions that take a Go string which may hold arbitrary bytes (a PKCS#12
+ * archive, RSA ciphertext): it accepts a string or a Uint8Array and is reported as "string".
+ */
+export const stringOrBytes = "string|bytes";
 
 /**
  * A function callable from templates, with its Go signature. Parameter types are Go type names
