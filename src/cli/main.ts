@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerDev } from "./dev.js";
 import { CliError, ExitCode } from "./errors.js";
+import { registerKeys } from "./keys.js";
 import { registerSeal } from "./seal.js";
 import { packageVersion } from "./version.js";
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   // Command groups register themselves here, one file each (src/cli/<group>.ts).
   registerDev(program);
   registerSeal(program);
+  registerKeys(program);
   return program;
 }
 

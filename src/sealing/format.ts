@@ -143,3 +143,17 @@ export function formatObject(object: SealedSecret | Secret, format: OutputFormat
   const tree = "spec" in object ? sealedSecretToGo(object) : secretToGo(object);
   return format === "json" ? `${goJsonIndent(tree)}\n` : `---\n${goYamlMarshal(tree)}`;
 }
+
+/**
+ * Key Secrets as a `v1/List` in kubectl's YAML (sorted keys, no leading `---`): what
+ * `kubectl get secret -l … -o yaml` gives and `--recovery-private-key` reads.
+ */
+export function formatSecretList(secrets: readonly Secret[]): string {
+  return goYamlMarshal(
+    new GoStruct([
+      ["kind", "List"],
+      ["apiVersion", "v1"],
+      ["items", secrets.map(secretToGo)],
+    ]),
+  );
+}

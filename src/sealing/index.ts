@@ -80,7 +80,7 @@ export { readRecoveryKeys } from "./recovery-keys.js";
 /** Key fingerprints (§2.6). */
 export { publicKeyFingerprint } from "./fingerprint.js";
 /** kubeseal's output formatting (§6.3). */
-export { formatObject, parseOutputFormat, type OutputFormat } from "./format.js";
+export { formatObject, formatSecretList, parseOutputFormat, type OutputFormat } from "./format.js";
 export { goJsonIndent, goJsonString, GoMap, GoStruct, type GoValue } from "./go-json.js";
 export { goYamlMarshal } from "./go-yaml.js";
 /** Go's base64 decoder with its error offsets. */
