@@ -1,5 +1,7 @@
 // The one step of unsealing that is not plain data: `spec.template.data` entries are Go
-// text/templates rendered over the decrypted items (§4.4).
+// text/templates rendered over the decrypted items with Sprig's generic functions minus env,
+// expandenv and getHostByName (§4.4), by the shared engine in src/templating.
+import { functionSet, renderGoTemplate } from "../templating/index.js";
 
 /** An error tagged with the item or template entry it belongs to (upstream's multierror tags). */
 export interface TaggedError {
@@ -14,19 +16,24 @@ export interface RenderedTemplateData {
 }
 
 /**
- * Renders every `spec.template.data` entry with the decrypted items as context.
- * TEMPORARY: the shared Go-template engine (src/templating) has not landed yet, so every entry
- * reports that it cannot be rendered; no Secret is produced from a template until then.
+ * Renders every `spec.template.data` entry, named after its key, with the decrypted items (as
+ * strings) as context; a missing item renders `<no value>`. Parse and execution errors carry Go's
+ * message, tagged with the entry's key.
  */
 export function renderTemplateData(
   sources: Readonly<Record<string, string>>,
-  _context: Readonly<Record<string, string>>,
+  context: Readonly<Record<string, string>>,
 ): RenderedTemplateData {
-  const errors = Object.keys(sources)
-    .sort()
-    .map((tag) => ({
-      tag,
-      message: "spec.template.data cannot be rendered yet (no template engine)",
-    }));
-  return { rendered: {}, errors };
+  const functions = functionSet("sealed-secrets");
+  const rendered: Record<string, Buffer> = {};
+  const errors: TaggedError[] = [];
+  for (const key of Object.keys(sources).sort()) {
+    try {
+      const output = renderGoTemplate(sources[key] ?? "", context, { name: key, functions });
+      rendered[key] = Buffer.from(output, "utf8");
+    } catch (error) {
+      errors.push({ tag: key, message: (error as Error).message });
+    }
+  }
+  return { rendered, errors };
 }
