@@ -214,7 +214,7 @@ class Printer {
   fmtFloatNum(v: number, verb: string, prec: number): void {
     if (this.precPresent) prec = this.prec;
     const f = verb === "v" ? "g" : verb;
-    let num = formatFloat(v, f as "e" | "E" | "f" | "g" | "G", prec);
+    let num = formatFloat(v, f as "e" | "E" | "f" | "g" | "G" | "b" | "x" | "X", prec);
     if (!num.startsWith("-") && !num.startsWith("+")) num = "+" + num;
     if (this.space && num.startsWith("+") && !this.plus) num = " " + num.slice(1);
     if (num[1] === "I" || num[1] === "N") {
@@ -312,8 +312,11 @@ class Printer {
         }
         this.fmtFloatNum(v, "g", -1);
         return;
+      case "b":
       case "g":
       case "G":
+      case "x":
+      case "X":
         this.fmtFloatNum(v, verb, -1);
         return;
       case "f":

@@ -319,6 +319,66 @@ function shortestDecimal(x: number): Decimal {
   return trimZeros({ digits: e.slice(0, at).replace(".", ""), dp: Number(e.slice(at + 1)) + 1 });
 }
 
+/** The mantissa (with the implicit bit) and binary exponent of |x|: |x| = mant × 2^(exp-52). */
+function floatBits(x: number): { mant: bigint; exp: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(x));
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const mant = bits & ((1n << 52n) - 1n);
+  if (biased === 0) return { mant, exp: 1 - 1023 };
+  return { mant: mant | (1n << 52n), exp: biased - 1023 };
+}
+
+/** strconv's %b: decimal mantissa, "p", binary exponent (4503599627370496p-52). */
+function fmtB(neg: boolean, x: number): string {
+  const { mant, exp } = floatBits(x);
+  const e = exp - 52;
+  return (neg ? "-" : "") + mant.toString() + "p" + (e >= 0 ? "+" : "") + String(e);
+}
+
+const mask64 = (1n << 64n) - 1n;
+
+/** strconv's %x: -0x1.yyyyp±dd, rounded to `prec` hex digits when prec >= 0. */
+function fmtX(neg: boolean, x: number, prec: number, upper: boolean): string {
+  let { mant, exp } = floatBits(x);
+  if (mant === 0n) exp = 0;
+  mant = (mant << 8n) & mask64;
+  while (mant !== 0n && (mant & (1n << 60n)) === 0n) {
+    mant = (mant << 1n) & mask64;
+    exp--;
+  }
+  if (prec >= 0 && prec < 15) {
+    const shift = BigInt(prec * 4);
+    const extra = (mant << shift) & ((1n << 60n) - 1n);
+    mant >>= 60n - shift;
+    if ((extra | (mant & 1n)) > 1n << 59n) mant++;
+    mant = (mant << (60n - shift)) & mask64;
+    if ((mant & (1n << 61n)) !== 0n) {
+      mant >>= 1n;
+      exp++;
+    }
+  }
+  const digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  let out = (neg ? "-" : "") + "0" + (upper ? "X" : "x") + String((mant >> 60n) & 1n);
+  mant = (mant << 4n) & mask64;
+  if (prec < 0 && mant !== 0n) {
+    out += ".";
+    while (mant !== 0n) {
+      out += digits.charAt(Number((mant >> 60n) & 15n));
+      mant = (mant << 4n) & mask64;
+    }
+  } else if (prec > 0) {
+    out += ".";
+    for (let i = 0; i < prec; i++) {
+      out += digits.charAt(Number((mant >> 60n) & 15n));
+      mant = (mant << 4n) & mask64;
+    }
+  }
+  const e = Math.abs(exp);
+  return out + (upper ? "P" : "p") + (exp < 0 ? "-" : "+") + (e < 10 ? "0" + String(e) : String(e));
+}
+
 /** The exact decimal expansion of |x| (x finite). */
 function exactDecimal(x: number): Decimal {
   const view = new DataView(new ArrayBuffer(8));
@@ -399,10 +459,16 @@ function fmtF(neg: boolean, d: Decimal, prec: number): string {
 /**
  * Go's strconv.FormatFloat(x, fmt, prec, 64) for fmt in e, E, f, g, G (prec -1 = shortest).
  */
-export function formatFloat(x: number, fmt: "e" | "E" | "f" | "g" | "G", prec: number): string {
+export function formatFloat(
+  x: number,
+  fmt: "e" | "E" | "f" | "g" | "G" | "b" | "x" | "X",
+  prec: number,
+): string {
   if (Number.isNaN(x)) return "NaN";
   if (!Number.isFinite(x)) return x > 0 ? "+Inf" : "-Inf";
   const neg = x < 0 || Object.is(x, -0);
+  if (fmt === "b") return fmtB(neg, x);
+  if (fmt === "x" || fmt === "X") return fmtX(neg, x, prec, fmt === "X");
   const shortest = prec < 0;
   let d: Decimal;
   if (x === 0) d = { digits: "", dp: 0 };
