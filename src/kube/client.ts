@@ -1,5 +1,11 @@
 import type { KubeConfig, V1APIResource } from "@kubernetes/client-node";
-import { HttpMethod, KubernetesObjectApi, PatchStrategy, Watch } from "@kubernetes/client-node";
+import {
+  ApiException,
+  HttpMethod,
+  KubernetesObjectApi,
+  PatchStrategy,
+  Watch,
+} from "@kubernetes/client-node";
 import { ApiError, apiErrorFromResponse } from "./api-error.js";
 import type { KubeObject, ObjectRef, ResourceRef } from "./types.js";
 
@@ -117,7 +123,19 @@ class RawObjectApi extends KubernetesObjectApi {
   }
 
   async describe(apiVersion: string, kind: string): Promise<V1APIResource> {
-    const found = await this.resource(apiVersion, kind);
+    let found: V1APIResource | undefined;
+    try {
+      found = await this.resource(apiVersion, kind);
+    } catch (error) {
+      // A group/version the server does not serve answers 404 to discovery.
+      if (!(error instanceof ApiException && error.code === 404)) {
+        const detail =
+          error instanceof ApiException ? `HTTP ${error.code}` : transportMessage(error);
+        throw new Error(`cannot discover kind "${kind}" in "${apiVersion}": ${detail}`, {
+          cause: error,
+        });
+      }
+    }
     if (found === undefined) {
       throw new ApiError(`the server does not serve kind "${kind}" in "${apiVersion}"`, {
         code: 404,
@@ -199,8 +217,10 @@ export class KubeClient {
     ref: ObjectRef,
     options: CallOptions = {},
   ): Promise<T | undefined> {
+    // Discovery stays outside the try: an unknown kind is an error, not a missing object.
+    const path = await this.#objectPath(ref);
     try {
-      return await this.#call<T>("get", ref, HttpMethod.GET, await this.#objectPath(ref), options);
+      return await this.#call<T>("get", ref, HttpMethod.GET, path, options);
     } catch (error) {
       if (error instanceof ApiError && error.code === 404) return undefined;
       throw error;
@@ -336,8 +356,9 @@ export class KubeClient {
           ...(options.preconditions === undefined ? {} : { preconditions: options.preconditions }),
         })
       : undefined;
+    const path = await this.#objectPath(ref);
     try {
-      await this.#call("delete", ref, HttpMethod.DELETE, await this.#objectPath(ref), {
+      await this.#call("delete", ref, HttpMethod.DELETE, path, {
         ...options,
         query: {
           gracePeriodSeconds: options.gracePeriodSeconds?.toString(),
