@@ -83,6 +83,7 @@ export class Manager {
   readonly #options: ManagerOptions;
   readonly #informers = new Map<string, Informer<KubeObject>>();
   readonly #controllers: Controller[] = [];
+  readonly #recorders: EventRecorder[] = [];
   readonly #stop = new AbortController();
   #health: HealthServer | undefined;
   #elector: LeaderElector | undefined;
@@ -126,12 +127,14 @@ export class Manager {
 
   /** A recorder of core/v1 Events from `component`. */
   eventRecorder(component: string): EventRecorder {
-    return new EventRecorder(this.client, {
+    const recorder = new EventRecorder(this.client, {
       component,
       host: hostname(),
       clock: this.#clock,
       logger: this.#log,
     });
+    this.#recorders.push(recorder);
+    return recorder;
   }
 
   /** Adds a controller; it starts when the manager runs and leads. @throws after run() */
@@ -280,6 +283,15 @@ export class Manager {
   }
 
   async #shutdown(): Promise<void> {
+    // Events recorded by the last reconciles are still on their way: give them a moment.
+    let cancel: () => void = () => undefined;
+    await Promise.race([
+      Promise.all(this.#recorders.map((r) => r.flush())),
+      new Promise<void>((resolve) => {
+        cancel = this.#clock.setTimer(resolve, 5000);
+      }),
+    ]);
+    cancel();
     await Promise.all([...this.#informers.values()].map((i) => i.stop()));
     await this.#health?.close();
     this.#health = undefined;
