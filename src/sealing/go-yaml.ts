@@ -58,11 +58,12 @@ export function yamlKeyLess(a: string, b: string): boolean {
   return ar.length < br.length;
 }
 
+// yaml.v2's resolve table ("<<" is in it too, but '<' is never looked up there).
 const BOOL_NULL_FLOAT = new Set([
   ..."y Y yes Yes YES true True TRUE on On ON n N no No NO false False FALSE off Off OFF".split(
     " ",
   ),
-  ..."~ null Null NULL .nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF <<".split(
+  ..."~ null Null NULL .nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF".split(
     " ",
   ),
   "",
@@ -119,8 +120,11 @@ function isTimestamp(text: string): boolean {
 function resolvesToNonString(text: string): boolean {
   if (BOOL_NULL_FLOAT.has(text)) return true;
   const first = text[0] ?? "";
-  if (first === ".")
-    return /^\.[0-9]+([eE][-+]?[0-9]+)?$/.test(text) && Number.isFinite(Number(text));
+  // strconv.ParseFloat: underscores may separate digits.
+  if (first === ".") {
+    const digits = /^\.[0-9]+(_[0-9]+)*([eE][-+]?[0-9]+(_[0-9]+)*)?$/;
+    return digits.test(text) && Number.isFinite(Number(text.replaceAll("_", "")));
+  }
   if (!/[-+0-9]/.test(first)) return false;
   if (isTimestamp(text)) return true;
   const plain = text.replaceAll("_", "");

@@ -82,7 +82,7 @@ export { publicKeyFingerprint } from "./fingerprint.js";
 /** kubeseal's output formatting (§6.3). */
 export { formatObject, formatSecretList, parseOutputFormat, type OutputFormat } from "./format.js";
 export { goJsonIndent, goJsonString, GoMap, GoStruct, type GoValue } from "./go-json.js";
-export { goYamlMarshal } from "./go-yaml.js";
+export { goYamlMarshal, yamlKeyLess } from "./go-yaml.js";
 /** Go's base64 decoder with its error offsets. */
 export { Base64Error, decodeGoBase64 } from "./go-base64.js";
 /** PEM helpers. */
