@@ -15,6 +15,7 @@ import type { ResourceType } from "./resource-type.js";
 import { ApiError } from "./status.js";
 import type { StoreEvent } from "./store.js";
 import { DeferredQueue, systemWriteOptions } from "./system-writer.js";
+import type { ErrorReporter } from "./system-writer.js";
 import { toServed } from "./versioning.js";
 
 const manager = "kube-controller-manager";
@@ -62,7 +63,11 @@ class OwnerIndex {
  * from the dependents of an owner deleted with the Orphan policy.
  * @returns a function that stops it
  */
-export function startGarbageCollector(registry: Registry, writes: ObjectWrites): () => void {
+export function startGarbageCollector(
+  registry: Registry,
+  writes: ObjectWrites,
+  report: ErrorReporter,
+): () => void {
   const store = writes.store;
   const index = new OwnerIndex();
   const types = (): Map<string, ResourceType> => registry.byStorage();
@@ -71,7 +76,7 @@ export function startGarbageCollector(registry: Registry, writes: ObjectWrites):
     const [kind, rest = ""] = key.split("\u0001");
     if (kind === "owner") settleOwner(rest);
     else checkDependent(rest);
-  });
+  }, report);
 
   const lookup = (location: Location): JsonObject | undefined =>
     store.get(location.storageKey, location.namespace, location.name);

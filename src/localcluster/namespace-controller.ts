@@ -7,6 +7,7 @@ import type { ObjectWrites } from "./object-writes.js";
 import type { Registry } from "./registry.js";
 import { ApiError } from "./status.js";
 import { DeferredQueue, systemWriteOptions } from "./system-writer.js";
+import type { ErrorReporter } from "./system-writer.js";
 import { toServed } from "./versioning.js";
 
 const manager = "kube-controller-manager";
@@ -22,7 +23,11 @@ interface Remaining {
  * finalizer through /finalize, which deletes the namespace.
  * @returns a function that stops the controller
  */
-export function startNamespaceController(registry: Registry, writes: ObjectWrites): () => void {
+export function startNamespaceController(
+  registry: Registry,
+  writes: ObjectWrites,
+  report: ErrorReporter,
+): () => void {
   const store = writes.store;
   const terminating = (name: string): boolean => {
     const ns = store.get(namespaces.storageKey, "", name);
@@ -30,7 +35,7 @@ export function startNamespaceController(registry: Registry, writes: ObjectWrite
   };
   const queue = new DeferredQueue((name) => {
     drain(registry, writes, name);
-  });
+  }, report);
   const unsubscribe = store.subscribe((event) => {
     if (event.storageKey === namespaces.storageKey) {
       if (event.type !== "DELETED" && deletionTimestampOf(event.object) !== undefined)

@@ -245,7 +245,7 @@ export class ObjectWrites {
 
   #validate(type: ResourceType, obj: JsonObject, old: JsonObject | undefined): void {
     const errors: FieldError[] = [
-      ...validateObjectMeta(obj, type.nameRule, type.namespaced),
+      ...validateObjectMeta(obj, type.nameRule, type.namespaced, type.group === ""),
       ...(type.validate?.(obj, old) ?? []),
     ];
     if (old !== undefined) errors.push(...finalizerRules(obj, old));

@@ -1,12 +1,14 @@
+import { customResourceDefinitions } from "./kinds/crd.js";
 import { coreEvents, eventsV1 } from "./kinds/events.js";
 import { namespaces } from "./kinds/namespace.js";
+import { selfSubjectAccessReviews } from "./kinds/reviews.js";
 import { configMaps, secrets } from "./kinds/secret.js";
 import { serviceAccounts, services } from "./kinds/service.js";
 import { daemonSets, deployments, leases, statefulSets } from "./kinds/workloads.js";
 import { apiVersionOf } from "./resource-type.js";
 import type { ResourceType } from "./resource-type.js";
 
-/** The kinds every local cluster serves from the start (CRDs and reviews are added by the server). */
+/** The kinds every local cluster serves from the start (custom resources come from CRDs). */
 export const builtinResourceTypes: readonly ResourceType[] = [
   namespaces,
   secrets,
@@ -19,6 +21,8 @@ export const builtinResourceTypes: readonly ResourceType[] = [
   deployments,
   statefulSets,
   daemonSets,
+  customResourceDefinitions,
+  selfSubjectAccessReviews,
 ];
 
 /**

@@ -28,6 +28,7 @@ import { ApiError, internalError, unauthorized, unknownPath } from "./status.js"
 import { SqlitePersistence } from "./sqlite-persistence.js";
 import { Store } from "./store.js";
 import { systemWriteOptions } from "./system-writer.js";
+import type { ErrorReporter } from "./system-writer.js";
 import { WatchHub } from "./watch.js";
 import type { WatchTiming } from "./watch.js";
 
@@ -40,6 +41,8 @@ export interface ServerOptions {
   name?: string;
   /** Internal: watch keep-alive timing (tests shorten it). */
   watchTiming?: WatchTiming;
+  /** Told of failures in background controllers (default: one line on stderr). */
+  onControllerError?: ErrorReporter;
   /** Internal: history bounds of the watch cache (tests shrink them to provoke 410). */
   historyLimit?: number;
 }
@@ -56,6 +59,13 @@ export const versionInfo: JsonObject = {
   compiler: "gc",
   platform: "linux/amd64",
 };
+
+function reportToStderr(error: unknown, key: string): void {
+  const text = error instanceof Error ? error.message : String(error);
+  process.stderr.write(
+    `localcluster: controller failed on "${key.split("\u0001").join(" ")}": ${text}\n`,
+  );
+}
 
 /** Namespaces every cluster starts with. */
 const initialNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -100,7 +110,11 @@ export class LocalClusterServer {
       clock,
     };
     bootstrapNamespaces(writes);
-    this.#stopControllers = startControllers(registry, writes);
+    this.#stopControllers = startControllers(
+      registry,
+      writes,
+      options.onControllerError ?? reportToStderr,
+    );
     this.#server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
       void this.#handle(req, res);
     });

@@ -5,6 +5,9 @@ export function systemWriteOptions(manager: string): WriteOptions {
   return { dryRun: false, manager, fieldValidation: "Ignore", force: false, warnings: [] };
 }
 
+/** Where controllers report failures of their background work. */
+export type ErrorReporter = (error: unknown, key: string) => void;
+
 /**
  * Runs `work` for each queued key on a later turn of the event loop, once per key however often
  * it was queued, so controllers react to store changes without re-entering the write in progress.
@@ -14,9 +17,16 @@ export class DeferredQueue {
   #scheduled: NodeJS.Immediate | undefined;
   #stopped = false;
   readonly #work: (key: string) => void;
+  readonly #report: ErrorReporter;
 
-  constructor(work: (key: string) => void) {
+  /**
+   * @param work what to do for one key
+   * @param report told of a failure of `work`; the queue carries on with the other keys, and a
+   *   later change re-queues the key
+   */
+  constructor(work: (key: string) => void, report: ErrorReporter) {
     this.#work = work;
+    this.#report = report;
   }
 
   add(key: string): void {
@@ -33,7 +43,11 @@ export class DeferredQueue {
     this.#pending.clear();
     for (const key of keys) {
       if (this.#stopped) return;
-      this.#work(key);
+      try {
+        this.#work(key);
+      } catch (error) {
+        this.#report(error, key);
+      }
     }
   }
 

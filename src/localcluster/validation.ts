@@ -108,6 +108,7 @@ export function validateObjectMeta(
   obj: JsonObject,
   rule: NameRule,
   namespaced: boolean,
+  coreGroup = false,
 ): FieldError[] {
   const meta = objectAt(obj, "metadata") ?? {};
   const errors: FieldError[] = [];
@@ -123,7 +124,7 @@ export function validateObjectMeta(
   }
   errors.push(...validateLabels(objectAt(meta, "labels")));
   errors.push(...validateAnnotations(objectAt(meta, "annotations")));
-  errors.push(...validateFinalizers(meta));
+  errors.push(...validateFinalizers(meta, coreGroup));
   errors.push(...validateOwnerReferences(meta));
   return errors;
 }
@@ -167,7 +168,7 @@ function validateAnnotations(annotations: JsonObject | undefined): FieldError[] 
 
 const standardFinalizers = new Set(["kubernetes", "orphan", "foregroundDeletion"]);
 
-function validateFinalizers(meta: JsonObject): FieldError[] {
+function validateFinalizers(meta: JsonObject, coreGroup: boolean): FieldError[] {
   const errors: FieldError[] = [];
   const seen = new Set<string>();
   (arrayAt(meta, "finalizers") ?? []).forEach((finalizer, i) => {
@@ -181,7 +182,8 @@ function validateFinalizers(meta: JsonObject): FieldError[] {
     for (const problem of qualifiedNameErrors(finalizer)) {
       errors.push(fieldError.invalid(field, finalizer, problem));
     }
-    if (!finalizer.includes("/") && !standardFinalizers.has(finalizer)) {
+    // Only core kinds insist on standard or domain-qualified names (pkg/apis/core/validation).
+    if (coreGroup && !finalizer.includes("/") && !standardFinalizers.has(finalizer)) {
       errors.push(
         fieldError.invalid(
           field,

@@ -87,6 +87,8 @@ export class WatchHub {
       "Cache-Control": "no-cache, private",
       "Transfer-Encoding": "chunked",
     });
+    // Send the headers now: clients treat the watch as established only once they arrive.
+    res.flushHeaders();
     if (replay === undefined) {
       const error = expired(
         `too old resource version: ${request.resourceVersion} (${this.#store.compactedRevision})`,

@@ -1,0 +1,22 @@
+import { defineResource } from "../define-resource.js";
+import type { ResourceType } from "../resource-type.js";
+
+/**
+ * authorization.k8s.io/v1 selfsubjectaccessreviews (`kubectl auth can-i`): never stored; every
+ * request is allowed, since the local cluster has no authorizer beyond its optional tokens.
+ */
+export const selfSubjectAccessReviews: ResourceType = defineResource({
+  group: "authorization.k8s.io",
+  version: "v1",
+  resource: "selfsubjectaccessreviews",
+  kind: "SelfSubjectAccessReview",
+  namespaced: false,
+  verbs: ["create"],
+  virtual: (obj) => ({
+    ...obj,
+    apiVersion: "authorization.k8s.io/v1",
+    kind: "SelfSubjectAccessReview",
+    metadata: { creationTimestamp: null },
+    status: { allowed: true, reason: "the local cluster allows every request" },
+  }),
+});
