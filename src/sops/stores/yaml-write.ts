@@ -136,7 +136,18 @@ function literalLines(value: string): string[] {
 type Emitted = { inline: string } | { block: string[]; header: string };
 
 /** Formats a string scalar; literal blocks return their content lines separately. */
-function stringScalar(value: string, isKey: boolean, contentIndent: number, step: number): Emitted {
+/**
+ * Formats a string scalar; literal blocks return their content lines separately. `indicator` is
+ * the content's indentation relative to its parent, written when the text starts with a space or
+ * a line break (go-yaml writes its indent step there, which is wrong inside list items and yields
+ * YAML nobody can read back; the actual offset is always right and equal elsewhere).
+ */
+function stringScalar(
+  value: string,
+  isKey: boolean,
+  contentIndent: number,
+  indicator: number,
+): Emitted {
   // "<<" resolves to the merge tag, which go-yaml spells out rather than quoting.
   if (value === "<<") return { inline: "!!merge <<" };
   const analysis = analyze(value);
@@ -145,7 +156,7 @@ function stringScalar(value: string, isKey: boolean, contentIndent: number, step
     if (analysis.blockAllowed) {
       const pad = " ".repeat(contentIndent);
       return {
-        header: literalHeader(value, step),
+        header: literalHeader(value, indicator),
         block: literalLines(value).map((line) => (line === "" ? "" : `${pad}${line}`)),
       };
     }
@@ -166,11 +177,11 @@ function stringScalar(value: string, isKey: boolean, contentIndent: number, step
   return { inline: doubleQuoted(value) };
 }
 
-function scalarText(value: TreeValue, contentIndent: number, step: number): Emitted {
-  if (typeof value === "string") return stringScalar(value, false, contentIndent, step);
+function scalarText(value: TreeValue, contentIndent: number, indicator: number): Emitted {
+  if (typeof value === "string") return stringScalar(value, false, contentIndent, indicator);
   if (value instanceof Uint8Array) {
     try {
-      return stringScalar(utf8Strict.decode(value), false, contentIndent, step);
+      return stringScalar(utf8Strict.decode(value), false, contentIndent, indicator);
     } catch {
       return { inline: `!!binary ${Buffer.from(value).toString("base64")}` };
     }
@@ -234,7 +245,13 @@ class YamlWriter {
    * Writes `prefix` + value on the current line, then any nested lines. `indent` is the node's
    * own indentation (children go one step deeper), `line` the comment to append.
    */
-  #value(prefix: string, value: TreeValue, indent: number, line: string): void {
+  #value(
+    prefix: string,
+    value: TreeValue,
+    indent: number,
+    line: string,
+    parentColumn: number,
+  ): void {
     if (isCollection(value)) {
       this.lines.push(`${prefix}${line}`);
       const child = this.#child(indent);
@@ -242,7 +259,7 @@ class YamlWriter {
       else this.list(value, child);
       return;
     }
-    const emitted = scalarText(value, this.#child(indent), this.#step);
+    const emitted = scalarText(value, this.#child(indent), this.#child(indent) - parentColumn);
     if ("inline" in emitted) {
       this.lines.push(`${prefix} ${emitted.inline}${line}`);
       return;
@@ -254,11 +271,11 @@ class YamlWriter {
   /** A key as a simple `key:` or, when multi-line or longer than 128, as go-yaml's `? key`. */
   #key(key: string, column: number): { text: string; simple: boolean } {
     if (key.includes("\n") || Array.from(key).length > 128) {
-      const emitted = stringScalar(key, false, this.#child(column), this.#step);
+      const emitted = stringScalar(key, false, this.#child(column), this.#child(column) - column);
       if ("inline" in emitted) return { text: emitted.inline, simple: false };
       return { text: [emitted.header, ...emitted.block].join("\n"), simple: false };
     }
-    const emitted = stringScalar(key, true, 0, this.#step);
+    const emitted = stringScalar(key, true, 0, 0);
     return { text: "inline" in emitted ? emitted.inline : JSON.stringify(key), simple: true };
   }
 
@@ -290,10 +307,10 @@ class YamlWriter {
       first = false;
       const { text, simple } = this.#key(key, column);
       if (simple) {
-        this.#value(`${start}${text}:`, item.value, indent, lineComment);
+        this.#value(`${start}${text}:`, item.value, indent, lineComment, column);
       } else {
         this.lines.push(`${start}? ${text}`);
-        this.#value(`${" ".repeat(column)}:`, item.value, indent, lineComment);
+        this.#value(`${" ".repeat(column)}:`, item.value, indent, lineComment, column);
       }
     }
     this.#comments([...heads, ...inline], column);
@@ -348,7 +365,7 @@ class YamlWriter {
       if (firstLine !== undefined) this.lines[before] = `${pad}- ${firstLine.slice(inner)}`;
       return;
     }
-    this.#value(`${pad}-`, item, inner, lineComment);
+    this.#value(`${pad}-`, item, inner, lineComment, column);
   }
 }
 
