@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerDev } from "./dev.js";
 import { CliError, ExitCode } from "./errors.js";
+import { registerDemo } from "./demo.js";
 import { registerKeys } from "./keys.js";
 import { registerSeal } from "./seal.js";
 import { packageVersion } from "./version.js";
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerDev(program);
   registerSeal(program);
   registerKeys(program);
+  registerDemo(program);
   return program;
 }
 

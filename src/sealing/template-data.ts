@@ -1,7 +1,17 @@
 // The one step of unsealing that is not plain data: `spec.template.data` entries are Go
 // text/templates rendered over the decrypted items with Sprig's generic functions minus env,
 // expandenv and getHostByName (§4.4), by the shared engine in src/templating.
-import { functionSet, renderGoTemplate } from "../templating/index.js";
+import { createRequire } from "node:module";
+
+type Templating = typeof import("../templating/index.js");
+
+// Loaded on first use (require of an ES module, synchronous on Node 22.12+): the engine and its
+// Sprig functions cost ~50 ms of start-up, and sealing or unsealing without templates never needs it.
+let templating: Templating | undefined;
+function loadTemplating(): Templating {
+  templating ??= createRequire(import.meta.url)("../templating/index.js") as Templating;
+  return templating;
+}
 
 /** An error tagged with the item or template entry it belongs to (upstream's multierror tags). */
 export interface TaggedError {
@@ -24,10 +34,13 @@ export function renderTemplateData(
   sources: Readonly<Record<string, string>>,
   context: Readonly<Record<string, string>>,
 ): RenderedTemplateData {
-  const functions = functionSet("sealed-secrets");
   const rendered: Record<string, Buffer> = {};
   const errors: TaggedError[] = [];
-  for (const key of Object.keys(sources).sort()) {
+  const keys = Object.keys(sources).sort();
+  if (keys.length === 0) return { rendered, errors };
+  const { functionSet, renderGoTemplate } = loadTemplating();
+  const functions = functionSet("sealed-secrets");
+  for (const key of keys) {
     try {
       const output = renderGoTemplate(sources[key] ?? "", context, { name: key, functions });
       rendered[key] = Buffer.from(output, "utf8");
