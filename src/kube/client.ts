@@ -7,6 +7,8 @@ import {
   Watch,
 } from "@kubernetes/client-node";
 import { ApiError, apiErrorFromResponse } from "./api-error.js";
+import type { KubeConfigOptions } from "./kubeconfig.js";
+import { loadKubeConfig } from "./kubeconfig.js";
 import type { KubeObject, ObjectRef, ResourceRef } from "./types.js";
 
 /** Patch formats: JSON merge patch, JSON patch (RFC 6902), strategic merge, server-side apply. */
@@ -524,6 +526,19 @@ export class KubeClient {
     });
     return `${collection}/${encodeURIComponent(ref.name)}`;
   }
+}
+
+/**
+ * A KubeClient from flags and environment in one call: `loadKubeConfig(config)` then
+ * `new KubeClient(kubeConfig, config)`.
+ *
+ * @example
+ * const client = createKubeClient({ kubeconfig: opts.kubeconfig, context: opts.context,
+ *   env: process.env, fieldManager: "sealed-secrets-controller" });
+ * @throws Error from loadKubeConfig (no or malformed kubeconfig, unknown context)
+ */
+export function createKubeClient(config: KubeConfigOptions & KubeClientOptions = {}): KubeClient {
+  return new KubeClient(loadKubeConfig(config), config);
 }
 
 /** The ObjectRef of an object; `forCreate` allows a missing name (generateName). */

@@ -7,9 +7,9 @@
  *
  * @example
  * ```ts
- * import { KubeClient, loadKubeConfig, runController, createLogger } from "../kube/index.js";
+ * import { createKubeClient, createLogger, runController } from "../kube/index.js";
  *
- * const client = new KubeClient(loadKubeConfig({ env: process.env }), { fieldManager: "copier" });
+ * const client = createKubeClient({ env: process.env, fieldManager: "copier" });
  * const end = await runController(
  *   { client, logger: createLogger(), health: { port: 8080 },
  *     leaderElection: { namespace: "kube-system", name: "copier" } },
@@ -94,7 +94,7 @@ export type {
   WatchOptions,
   WriteOptions,
 } from "./client.js";
-export { KubeClient } from "./client.js";
+export { KubeClient, createKubeClient } from "./client.js";
 
 export type {
   InformerHandlers,

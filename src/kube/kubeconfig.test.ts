@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { test } from "node:test";
+import { createKubeClient } from "./client.js";
 import { loadKubeConfig } from "./kubeconfig.js";
 
 function kubeconfig(current: string, contexts: Record<string, string>): string {
@@ -102,4 +103,13 @@ test("loadKubeConfig() fails clearly when nothing is configured or a file is mal
     () => loadKubeConfig({ kubeconfig: join(dir, "absent") }),
     /cannot read kubeconfig ".*absent": ENOENT/,
   );
+});
+
+test("createKubeClient() builds a client from the same options, with its defaults", (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "config");
+  writeFileSync(file, kubeconfig("a", { a: "https://a:6443" }));
+  const client = createKubeClient({ kubeconfig: file, fieldManager: "x" });
+  assert.equal(client.defaultNamespace, "ns-a");
+  assert.equal(client.kubeConfig.getCurrentCluster()?.server, "https://a:6443");
 });
