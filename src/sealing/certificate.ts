@@ -9,24 +9,10 @@ export interface SealingCertificate {
   notAfter: Date;
 }
 
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
-
 /** Formats a date as Go's `January 2, 2006` layout in UTC. */
 export function goLongDate(date: Date): string {
-  return `${MONTHS[date.getUTCMonth()] ?? ""} ${date.getUTCDate()}, ${date.getUTCFullYear()}`;
+  const month = date.toLocaleString("en-US", { month: "long", timeZone: "UTC" });
+  return `${month} ${date.getUTCDate()}, ${date.getUTCFullYear()}`;
 }
 
 // Go calls an ECDSA key "&{...}"; naming the algorithm is clearer and leaks nothing.
