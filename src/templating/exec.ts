@@ -442,41 +442,63 @@ class State {
   ): unknown {
     const recvIface = this.fieldIface;
     this.fieldIface = false;
+    const hasArgs = (args !== undefined && args.length > 1) || final !== MISSING;
+    // Fast path: a plain object, i.e. JSON's map[string]interface{} (nearly every lookup).
+    if (typeof receiver === "object" && receiver !== null) {
+      const proto: unknown = Object.getPrototypeOf(receiver);
+      if (proto === Object.prototype || proto === null) {
+        return this.mapIndex(
+          receiver as Record<string, unknown>,
+          "interface {}",
+          fieldName,
+          hasArgs,
+        );
+      }
+    }
     if (receiver === undefined) {
-      if (this.set.missingKey === "error")
+      if (this.set.missingKey === "error") {
         return this.errorf(`nil data; no entry for key ${quote(fieldName)}`);
+      }
       return undefined;
     }
     const typ = recvIface || receiver === null ? "interface {}" : typeName(receiver);
-    if (receiver === null) this.errorf(`nil pointer evaluating ${typ}.${fieldName}`);
-    const hasArgs = (args !== undefined && args.length > 1) || final !== MISSING;
+    if (receiver === null) return this.errorf(`nil pointer evaluating ${typ}.${fieldName}`);
     if (receiver instanceof GoStruct) {
       const method = receiver.method(fieldName);
-      if (method !== undefined)
+      if (method !== undefined) {
         return this.evalCall(dot, false, method, false, node, fieldName, args, final);
+      }
       const field = receiver.field(fieldName);
       if (field !== undefined) {
-        if (hasArgs)
+        if (hasArgs) {
           return this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
+        }
         return field.value;
       }
     }
-    const isGoMap = receiver instanceof GoMap;
-    if (isGoMap || isPlainObject(receiver)) {
-      if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
-      const entries = isGoMap ? receiver.entries : receiver;
-      this.fieldIface = !isGoMap || receiver.elem === "interface {}";
-      if (Object.hasOwn(entries, fieldName)) return entries[fieldName] ?? null;
-      switch (this.set.missingKey) {
-        case "zero":
-          return zeroValue(isGoMap ? receiver.elem : "interface {}");
-        case "error":
-          return this.errorf(`map has no entry for key ${quote(fieldName)}`);
-        default:
-          return undefined;
-      }
-    }
+    if (receiver instanceof GoMap)
+      return this.mapIndex(receiver.entries, receiver.elem, fieldName, hasArgs);
     return this.errorf(`can't evaluate field ${fieldName} in type ${typ}`);
+  }
+
+  /** A map field: the entry, or what missingkey says for a missing key. */
+  mapIndex(
+    entries: Record<string, unknown>,
+    elem: string,
+    fieldName: string,
+    hasArgs: boolean,
+  ): unknown {
+    if (hasArgs) return this.errorf(`${fieldName} is not a method but has arguments`);
+    this.fieldIface = elem === "interface {}";
+    if (Object.hasOwn(entries, fieldName)) return entries[fieldName] ?? null;
+    switch (this.set.missingKey) {
+      case "zero":
+        return zeroValue(elem);
+      case "error":
+        return this.errorf(`map has no entry for key ${quote(fieldName)}`);
+      default:
+        return undefined;
+    }
   }
 
   evalFunction(
