@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerAvp } from "./avp.js";
 import { registerDev } from "./dev.js";
 import { CliError, ExitCode } from "./errors.js";
 import { registerDemo } from "./demo.js";
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // Command groups register themselves here, one file each (src/cli/<group>.ts).
+  registerAvp(program);
   registerDev(program);
   registerSeal(program);
   registerKeys(program);

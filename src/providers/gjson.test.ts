@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { gjsonGet, JsonNumber, parseJson } from "./index.js";
+import { gjsonGet, parseJson, jsonNumber } from "./index.js";
 
 const doc = parseJson(
   '{"name":{"first":"Tom","last":"Anderson"},"age":37,"children":["Sara","Alex","Jack"],"fav.movie":"Deer Hunter","friends":[{"first":"Dale","age":44},{"first":"Roger","age":68}]}',
@@ -8,9 +8,9 @@ const doc = parseJson(
 
 test("gjsonGet() follows dotted paths, indexes, escapes and wildcards as gjson does", () => {
   assert.equal(gjsonGet(doc, "name.last"), "Anderson");
-  assert.deepEqual(gjsonGet(doc, "age"), new JsonNumber("37"));
+  assert.deepEqual(gjsonGet(doc, "age"), jsonNumber("37"));
   assert.equal(gjsonGet(doc, "children.1"), "Alex");
-  assert.deepEqual(gjsonGet(doc, "children.#"), new JsonNumber("3"));
+  assert.deepEqual(gjsonGet(doc, "children.#"), jsonNumber("3"));
   assert.equal(gjsonGet(doc, "fav\\.movie"), "Deer Hunter");
   assert.equal(gjsonGet(doc, "child*.2"), "Jack");
   assert.equal(gjsonGet(doc, "c?ildren.0"), "Sara");

@@ -1,4 +1,4 @@
-import { compareCodePoints, isJsonObject, JsonNumber, type JsonValue } from "./json-values.js";
+import { compareCodePoints, isJsonObject, type JsonValue, jsonNumber } from "./json-values.js";
 
 /**
  * The part of gjson's path syntax (github.com/tidwall/gjson) that ESO's providers rely on for
@@ -47,7 +47,7 @@ function walk(value: JsonValue, parts: readonly PathPart[]): JsonValue | undefin
   if (part === undefined) return value;
   if (Array.isArray(value)) {
     if (part.text === "#") {
-      if (rest.length === 0) return new JsonNumber(String(value.length));
+      if (rest.length === 0) return jsonNumber(String(value.length));
       const projected: JsonValue[] = [];
       for (const element of value) {
         const found = walk(element, rest);

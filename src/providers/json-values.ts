@@ -4,17 +4,26 @@
  * (map keys sorted, `<` `>` `&` escaped), because ESO and AVP both print what Go printed.
  */
 
-/** A JSON number kept as its original text, like Go's `json.Number` (so `1.50` stays `1.50`). */
-export class JsonNumber {
+const jsonNumberBrand: unique symbol = Symbol("JsonNumber");
+
+/**
+ * A JSON number kept as its original text, like Go's `json.Number` (so `1.50` stays `1.50`). A
+ * plain object branded with a symbol (no parsed JSON object can carry one), not a class, so that
+ * recursive value types stay plain data.
+ */
+export interface JsonNumber {
+  readonly [jsonNumberBrand]: true;
   readonly text: string;
+}
 
-  constructor(text: string) {
-    this.text = text;
-  }
+/** Makes a {@link JsonNumber} from its JSON text. */
+export function jsonNumber(text: string): JsonNumber {
+  return Object.freeze({ [jsonNumberBrand]: true as const, text });
+}
 
-  toString(): string {
-    return this.text;
-  }
+/** True for a {@link JsonNumber}. */
+export function isJsonNumber(value: unknown): value is JsonNumber {
+  return typeof value === "object" && value !== null && jsonNumberBrand in value;
 }
 
 /** A parsed JSON value whose numbers are {@link JsonNumber}s. */
@@ -33,7 +42,7 @@ type Reviver = (key: string, value: unknown, context: { source?: string }) => un
  */
 export function parseJson(text: string): JsonValue {
   const reviver: Reviver = (_key, value, context) =>
-    typeof value === "number" ? new JsonNumber(context.source ?? String(value)) : value;
+    typeof value === "number" ? jsonNumber(context.source ?? String(value)) : value;
   return JSON.parse(text, reviver as (key: string, value: unknown) => unknown) as JsonValue;
 }
 
@@ -43,7 +52,7 @@ export function isJsonObject(value: unknown): value is JsonObject {
     typeof value === "object" &&
     value !== null &&
     !Array.isArray(value) &&
-    !(value instanceof JsonNumber) &&
+    !isJsonNumber(value) &&
     !(value instanceof Uint8Array)
   );
 }
@@ -122,7 +131,7 @@ export function goJsonMarshal(value: unknown): string {
   if (typeof value === "string") return goJsonString(value);
   if (typeof value === "number") return goJsonFloat(value);
   if (typeof value === "bigint") return value.toString();
-  if (value instanceof JsonNumber) return value.text;
+  if (isJsonNumber(value)) return value.text;
   if (Array.isArray(value))
     return `[${value.map((item: unknown) => goJsonMarshal(item)).join(",")}]`;
   if (typeof value === "object" && !(value instanceof Uint8Array)) {

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { test } from "node:test";
 import { startVaultDouble, type VaultDouble } from "../../test/support/vault-double.js";
 import { testdata } from "../../test/support/paths.js";
-import { JsonNumber, VaultClient, VaultError, type VaultClientOptions } from "./index.js";
+import { VaultClient, VaultError, type VaultClientOptions, jsonNumber } from "./index.js";
 
 const instant = (): Promise<void> => Promise.resolve();
 
@@ -42,8 +42,8 @@ test("VaultClient.read() returns KV v2 data with numbers kept as their JSON text
   const response = await vaultClient.read("secret/data/app/db");
   const data = response?.data?.data as Record<string, unknown>;
   assert.equal(data.user, "app");
-  assert.deepEqual(data.port, new JsonNumber("5432"));
-  assert.deepEqual(data.ratio, new JsonNumber("1.5"));
+  assert.deepEqual(data.port, jsonNumber("5432"));
+  assert.deepEqual(data.ratio, jsonNumber("1.5"));
 });
 
 test("VaultClient.read() returns undefined for a missing key and the envelope for a deleted version", async (t) => {

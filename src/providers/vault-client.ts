@@ -4,10 +4,10 @@ import { setTimeout as delay } from "node:timers/promises";
 import {
   goJsonMarshal,
   isJsonObject,
-  JsonNumber,
   parseJson,
   type JsonObject,
   type JsonValue,
+  isJsonNumber,
 } from "./json-values.js";
 import { ProviderError } from "./provider.js";
 
@@ -31,6 +31,12 @@ export type VaultAuth =
       readonly role: string;
       /** Returns the service-account JWT to present (read lazily, so a rotated token is picked up). */
       readonly jwt: () => Promise<string>;
+      readonly namespace?: string;
+    }
+  | {
+      readonly method: "github";
+      readonly mount?: string;
+      readonly token: string;
       readonly namespace?: string;
     }
   | {
@@ -424,6 +430,11 @@ async function loginRequest(
         path: `${trimSlashes(auth.mount ?? `auth/${auth.method}`)}/login`,
         body: { role: auth.role, jwt: await auth.jwt() },
       };
+    case "github":
+      return {
+        path: `${trimSlashes(auth.mount ?? "auth/github")}/login`,
+        body: { token: auth.token },
+      };
     case "userPass":
       return {
         path: `${trimSlashes(auth.mount ?? "auth/userpass")}/login/${auth.username}`,
@@ -483,7 +494,7 @@ function tokenInfo(auth: JsonObject | null): VaultTokenInfo | undefined {
     : [];
   return {
     clientToken: token,
-    leaseDurationSeconds: lease instanceof JsonNumber ? Number(lease.text) : 0,
+    leaseDurationSeconds: isJsonNumber(lease) ? Number(lease.text) : 0,
     renewable: auth.renewable === true,
     policies,
   };

@@ -4,11 +4,12 @@ import {
   goJsonFloat,
   goJsonMarshal,
   isJsonObject,
-  JsonNumber,
   jsonValueToBytes,
   parseJson,
   type JsonObject,
   type JsonValue,
+  jsonNumber,
+  isJsonNumber,
 } from "./json-values.js";
 import {
   managedByKey,
@@ -294,7 +295,7 @@ class VaultProvider implements SecretsProvider {
     return {
       data,
       customMetadata: stringMap(metadata?.data?.custom_metadata),
-      currentVersion: version instanceof JsonNumber ? Number(version.text) : 0,
+      currentVersion: isJsonNumber(version) ? Number(version.text) : 0,
     };
   }
 
@@ -341,7 +342,7 @@ class VaultProvider implements SecretsProvider {
     });
     const body: JsonObject = { data };
     if (this.#options.checkAndSetRequired === true) {
-      body.options = { cas: new JsonNumber(String(current?.currentVersion ?? 0)) };
+      body.options = { cas: jsonNumber(String(current?.currentVersion ?? 0)) };
     }
     await this.#client.write(dataPath, body);
   }
@@ -403,12 +404,12 @@ function stringMap(value: JsonValue | undefined): Record<string, string> {
  * 'f' format, numbers nested in objects/arrays as `json.Marshal` prints a float64.
  */
 function extractedBytes(value: JsonValue): Uint8Array {
-  if (value instanceof JsonNumber) return Buffer.from(formatFloatF(Number(value.text)), "utf8");
+  if (isJsonNumber(value)) return Buffer.from(formatFloatF(Number(value.text)), "utf8");
   return jsonValueToBytes(asFloat64(value));
 }
 
 function asFloat64(value: JsonValue): JsonValue {
-  if (value instanceof JsonNumber) return new JsonNumber(goJsonFloat(Number(value.text)));
+  if (isJsonNumber(value)) return jsonNumber(goJsonFloat(Number(value.text)));
   if (Array.isArray(value)) return value.map(asFloat64);
   if (isJsonObject(value)) {
     return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, asFloat64(inner)]));
