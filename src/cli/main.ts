@@ -5,6 +5,7 @@ import { CliError, ExitCode } from "./errors.js";
 import { registerDemo } from "./demo.js";
 import { registerKeys } from "./keys.js";
 import { registerSeal } from "./seal.js";
+import { registerSops } from "./sops.js";
 import { packageVersion } from "./version.js";
 
 /** Builds the `secretfleet` program with every command group registered. */
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerSeal(program);
   registerKeys(program);
   registerDemo(program);
+  registerSops(program);
   return program;
 }
 

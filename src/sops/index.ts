@@ -54,6 +54,8 @@ export {
 } from "./config.js";
 export type { CreationSettings, SopsConfig } from "./config.js";
 export { parseIndexPath, valueAt, setValueAt, unsetValueAt } from "./tree-path.js";
+export { exampleDocument } from "./examples.js";
+export { splitShellWords } from "./keys/shell-words.js";
 export type { IndexPath } from "./tree-path.js";
 
 /** A decrypted value as plain JavaScript data (see {@link toPlain}). */
