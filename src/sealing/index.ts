@@ -34,6 +34,7 @@ export { prepareSecret, sealRawValue, sealSecret, type SealOptions } from "./sea
 export {
   formatTaggedErrors,
   skipSetOwnerReferencesAnnotation,
+  type ItemOpener,
   unsealSealedSecret,
   type UnsealOptions,
   type UnsealResult,

@@ -8,6 +8,7 @@ import {
   formatTaggedErrors,
   hybridEncrypt,
   labelFor,
+  openWithKey,
   parseManifests,
   prepareSecret,
   Scope,
@@ -197,4 +198,20 @@ test("unsealSealedSecret() reports template errors with Go's message, tagged, an
     /^template: a:1: unclosed action \(a\)\ntemplate: b:1: function "env" not defined \(b\)$/,
   );
   assert.ok(!result.error.includes("s3cret"));
+});
+
+test("unsealSealedSecret() opens items through options.open when given, with the scope label", () => {
+  const object = sealed();
+  const labels: string[] = [];
+  const result = unsealSealedSecret(object, [], {
+    open: (blob, label) => {
+      labels.push(Buffer.from(label).toString());
+      return openWithKey(byo2048.privateKey, blob, label);
+    },
+  });
+  assert.ok(result.ok);
+  assert.equal(Buffer.from(result.secret.data?.password ?? "", "base64").toString(), "s3cret");
+  assert.deepEqual(labels, ["team-a/db", "team-a/db"]);
+  const refused = unsealSealedSecret(object, [byo2048.privateKey], { open: () => undefined });
+  assert.deepEqual(refused, { ok: false, error: "no key could decrypt secret (password, user)" });
 });

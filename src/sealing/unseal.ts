@@ -1,6 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import { decodeGoBase64 } from "./go-base64.js";
-import { hybridDecrypt } from "./hybrid.js";
+import { hybridDecrypt, noKeyMessage } from "./hybrid.js";
 import { decodeSecret } from "./manifest.js";
 import { labelFor, scopeOf } from "./scope.js";
 import { renderTemplateData, type TaggedError } from "./template-data.js";
@@ -13,8 +13,17 @@ export const skipSetOwnerReferencesAnnotation =
 /** The outcome of unsealing: the Secret, or the error text the Synced condition would show. */
 export type UnsealResult = { ok: true; secret: Secret } | { ok: false; error: string };
 
+/**
+ * Opens one item's blob (§2.3): the plaintext, or undefined when no key opens it. The default
+ * tries every key in turn (`hybridDecrypt`); a controller passes its own to choose the order of
+ * keys, remember which one opened a SealedSecret and count RSA operations.
+ */
+export type ItemOpener = (blob: Uint8Array, label: Uint8Array) => Buffer | undefined;
+
 /** Options of `unsealSealedSecret`. */
 export interface UnsealOptions {
+  /** Opens each item instead of trying every key of `keys` in turn. */
+  open?: ItemOpener;
   /**
    * Accept the legacy whole-Secret `spec.data` (§4.5). The controller's
    * `--accept-deprecated-v1-data` defaults to true; kubeseal `--recovery-unseal` uses false.
@@ -37,11 +46,13 @@ export function formatTaggedErrors(errors: readonly TaggedError[]): string {
   return [...byMessage].map(([message, tags]) => `${message} (${tags.join(", ")})`).join("\n");
 }
 
-function unsealItems(
-  sealed: SealedSecret,
-  keys: readonly KeyObject[],
-  label: Buffer,
-): UnsealResult {
+function decryptItem(open: ItemOpener, blob: Uint8Array, label: Uint8Array): Buffer {
+  const plaintext = open(blob, label);
+  if (plaintext === undefined) throw new Error(noKeyMessage);
+  return plaintext;
+}
+
+function unsealItems(sealed: SealedSecret, open: ItemOpener, label: Buffer): UnsealResult {
   const template = sealed.spec.template ?? {};
   const secret: Secret = {
     apiVersion: "v1",
@@ -62,7 +73,7 @@ function unsealItems(
       continue;
     }
     try {
-      const plaintext = hybridDecrypt(keys, blob, label);
+      const plaintext = decryptItem(open, blob, label);
       data[key] = plaintext.toString("base64");
       context[key] = plaintext.toString("utf8");
     } catch (error) {
@@ -79,11 +90,7 @@ function unsealItems(
   return { ok: true, secret };
 }
 
-function unsealLegacy(
-  sealed: SealedSecret,
-  keys: readonly KeyObject[],
-  label: Buffer,
-): UnsealResult {
+function unsealLegacy(sealed: SealedSecret, open: ItemOpener, label: Buffer): UnsealResult {
   if (Object.keys(sealed.spec.encryptedData).length > 0) {
     return {
       ok: false,
@@ -92,7 +99,7 @@ function unsealLegacy(
     };
   }
   try {
-    const plaintext = hybridDecrypt(keys, decodeGoBase64(sealed.spec.data ?? ""), label);
+    const plaintext = decryptItem(open, decodeGoBase64(sealed.spec.data ?? ""), label);
     const secret = decodeSecret({
       index: 1,
       value: JSON.parse(plaintext.toString("utf8")) as unknown,
@@ -109,7 +116,7 @@ function unsealLegacy(
  * with whichever key opens it; `spec.template.data` is rendered; errors of all items are collected.
  * The Secret gets the SealedSecret's namespace and name and, unless the template says
  * `skip-set-owner-references: "true"`, exactly one controller ownerReference to it.
- * @param keys every private key to try (order does not matter)
+ * @param keys every private key to try (order does not matter; ignored with `options.open`)
  * @returns `{ ok: true, secret }` or `{ ok: false, error }` with upstream's error text; never throws
  *   for bad ciphertexts, so a controller can mark one object and go on
  */
@@ -122,10 +129,19 @@ export function unsealSealedSecret(
   const namespace = meta.namespace ?? "";
   const name = meta.name ?? "";
   const label = labelFor(namespace, name, scopeOf(meta.annotations));
+  const open: ItemOpener =
+    options.open ??
+    ((blob, itemLabel) => {
+      try {
+        return hybridDecrypt(keys, blob, itemLabel);
+      } catch {
+        return undefined;
+      }
+    });
   let result: UnsealResult;
   if (sealed.spec.data === undefined || sealed.spec.data === null)
-    result = unsealItems(sealed, keys, label);
-  else if (options.acceptV1Data === true) result = unsealLegacy(sealed, keys, label);
+    result = unsealItems(sealed, open, label);
+  else if (options.acceptV1Data === true) result = unsealLegacy(sealed, open, label);
   else
     result = {
       ok: false,
