@@ -6,6 +6,7 @@ import { FakeClock, flushMicrotasks } from "./clock.js";
 import type { ReconcileOutcome } from "./controller.js";
 import { Controller, ownerKeys } from "./controller.js";
 import { Informer } from "./informer.js";
+import { Priority } from "./work-queue.js";
 
 interface Harness {
   readonly clock: FakeClock;
@@ -213,6 +214,31 @@ test("Controller puts new objects ahead of a backlog of scheduled requeues", asy
     "ns/old-3",
     "ns/old-4",
   ]);
+});
+
+test("Controller.enqueue() with a priority puts urgent keys ahead of normal ones", async (t) => {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const h = harness(async (key) => {
+    if (key === "ns/blocker") await gate;
+    return undefined;
+  });
+  h.informer.start();
+  void h.controller.start();
+  t.after(async () => {
+    await h.controller.stop();
+    await h.informer.stop();
+  });
+  await settle(h.clock);
+  h.controller.enqueue("ns/blocker");
+  await settle(h.clock);
+  // The only worker is busy: two in-sync keys are queued, then one that needs work.
+  h.controller.enqueue("ns/synced-1", Priority.Normal);
+  h.controller.enqueue("ns/synced-2", Priority.Normal);
+  h.controller.enqueue("ns/never-synced", Priority.High);
+  release();
+  await settle(h.clock);
+  assert.deepEqual(h.calls, ["ns/blocker", "ns/never-synced", "ns/synced-1", "ns/synced-2"]);
 });
 
 test("ownerKeys() maps an owned object to its controller owner's key", () => {

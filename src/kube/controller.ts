@@ -131,9 +131,13 @@ export class Controller {
     return this;
   }
 
-  /** Queues `key` for reconciliation now (e.g. from a timer or an external trigger). */
-  enqueue(key: string): void {
-    this.#enqueue(key, true);
+  /**
+   * Queues `key` for reconciliation now (e.g. from a timer or an external trigger), by default
+   * ahead of retries and requeues; `Priority.Normal` queues it behind what is urgent (e.g. an
+   * object a reconciler knows to be in sync, seen again at start-up).
+   */
+  enqueue(key: string, priority: number = Priority.High): void {
+    this.#queue.add(key, priority);
   }
 
   /** Number of keys waiting. */
