@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerAvp } from "./avp.js";
+import { registerControllerExternalSecrets } from "./controller-external-secrets.js";
 import { registerDev } from "./dev.js";
 import { CliError, ExitCode } from "./errors.js";
 import { registerDemo } from "./demo.js";
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerDemo(program);
   registerSops(program);
+  registerControllerExternalSecrets(program);
   return program;
 }
 

@@ -67,13 +67,13 @@ test("every CRD schema is structural", () => {
   }
 });
 
-test("ExternalSecret is served at v1 only; v1beta1 stays, not served; PushSecret is v1alpha1", () => {
+test("ExternalSecret is stored at v1, v1beta1 still served (issue 5); PushSecret is v1alpha1", () => {
   const versions = (crdFor("externalsecrets").spec as { versions: Schema[] }).versions;
   assert.deepEqual(
     versions.map((v) => [v.name, v.served, v.storage]),
     [
       ["v1", true, true],
-      ["v1beta1", false, false],
+      ["v1beta1", true, false],
     ],
   );
   const push = (crdFor("pushsecrets").spec as { versions: Schema[] }).versions;

@@ -1,7 +1,7 @@
 /**
  * The CustomResourceDefinitions of the external-secrets.io group as this controller serves them,
  * compatible with ESO v2.9 (spec §1): ExternalSecret, ClusterExternalSecret, SecretStore and
- * ClusterSecretStore at v1 (v1beta1 kept, not served), PushSecret at v1alpha1. Schemas are
+ * ClusterSecretStore at v1 (v1beta1 still served, deprecated; v1 stored), PushSecret at v1alpha1. Schemas are
  * structural. Provider specs, generator specs and PushSecret metadata are kept as open objects
  * (`x-kubernetes-preserve-unknown-fields`), so every provider ESO knows is accepted. As in ESO
  * 2.9, the strategy fields (conversionStrategy, decodingStrategy, metadataPolicy, nullBytePolicy,
@@ -338,7 +338,9 @@ function servedV1(
       columns,
       ...(selectableFields ? { selectableFields } : {}),
     }),
-    version("v1beta1", spec, status, { served: false, storage: false, deprecated: true, columns }),
+    // ESO 2.9 stopped serving v1beta1; issue 5 asks for it to stay served (same schema, v1 stored,
+    // no conversion needed: see docs/adr/controllers-externalsecrets-core.md).
+    version("v1beta1", spec, status, { served: true, storage: false, deprecated: true, columns }),
   ];
 }
 

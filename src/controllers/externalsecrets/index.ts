@@ -145,3 +145,10 @@ export {
   type PushItem,
 } from "./push-secret.js";
 export { externalSecretsCrds } from "./crds.js";
+export {
+  esoTemplateRenderer,
+  setupExternalSecrets,
+  type ExternalSecretsHandle,
+  type ExternalSecretsOptions,
+} from "./setup.js";
+export { throttledClient, type ApiClient, type ClientRateLimit } from "./api-client.js";

@@ -1,0 +1,343 @@
+import { readFile } from "node:fs/promises";
+import {
+  createFakeProvider,
+  createVaultProvider,
+  type FakeEntry,
+  type SecretsProvider,
+  type ValidationResult,
+  type VaultAuth,
+  type VaultClientOptions,
+} from "../../providers/index.js";
+import { parseGoDuration } from "./go-duration.js";
+import { SharedReadVaultClient, type VaultCallObserver } from "./shared-reads.js";
+import { storeProviderKey } from "./parse-store.js";
+import type { SecretStore } from "./types.js";
+
+/**
+ * Reads the Kubernetes objects a store's credentials point to. A store names Secrets (tokens,
+ * AppRole secret IDs, CA bundles) and ConfigMaps; providers read none themselves.
+ */
+export interface CredentialReader {
+  /** @throws Error naming the Secret and key when either is missing (never the value) */
+  secretKey(namespace: string, name: string, key: string): Promise<Uint8Array>;
+  /** @throws Error naming the ConfigMap and key when either is missing */
+  configMapKey(namespace: string, name: string, key: string): Promise<string>;
+}
+
+/** A provider client for one store (and, for a referent ClusterSecretStore, one namespace). */
+export interface StoreClient {
+  /** Reads, validation, and pushes without an owner identity. */
+  readonly provider: SecretsProvider;
+  /**
+   * A provider on the same authenticated client that writes `owner` next to ESO's marker and
+   * refuses remote secrets another owner wrote (beyond ESO; Vault only, others ignore it).
+   */
+  forPush(owner: string): SecretsProvider;
+  /** Revokes the login token and closes connections. */
+  close(): Promise<void>;
+}
+
+/** What building a client needs besides the store. */
+export interface StoreClientOptions {
+  readonly credentials: CredentialReader;
+  /** Where credential references without a namespace resolve (spec §1.3). */
+  readonly namespace: string;
+  /** Observes each call that reaches Vault (provider API call metrics). */
+  readonly observe?: VaultCallObserver;
+  /** The controller's own service-account token, for Vault Kubernetes auth without a ref. */
+  readonly serviceAccountTokenFile?: string;
+  readonly now?: () => number;
+}
+
+/** Upstream's default location of the pod's service-account token. */
+export const defaultServiceAccountTokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+type Json = Readonly<Record<string, unknown>>;
+
+function record(value: unknown): Json | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Json)
+    : undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** The `{name, key, namespace}` selectors a Vault store's auth and TLS settings hold. */
+function vaultReferences(vault: Json): Json[] {
+  const auth = record(vault.auth) ?? {};
+  const candidates: unknown[] = [
+    auth.tokenSecretRef,
+    record(auth.appRole)?.secretRef,
+    record(auth.appRole)?.roleRef,
+    record(auth.kubernetes)?.secretRef,
+    record(auth.kubernetes)?.serviceAccountRef,
+    record(auth.ldap)?.secretRef,
+    record(auth.userPass)?.secretRef,
+    record(auth.jwt)?.secretRef,
+    record(record(auth.jwt)?.kubernetesServiceAccountToken)?.serviceAccountRef,
+    record(auth.cert)?.clientCert,
+    record(auth.cert)?.secretRef,
+    record(record(vault.tls)?.certSecretRef),
+    record(record(vault.tls)?.keySecretRef),
+  ];
+  return candidates.map(record).filter((ref): ref is Json => ref !== undefined);
+}
+
+/**
+ * Whether a ClusterSecretStore's credentials are referent (spec §1.3): some reference names no
+ * namespace, so it resolves in the namespace of each ExternalSecret or PushSecret, and the store
+ * controller cannot validate it. SecretStores are never referent.
+ */
+export function isReferentStore(store: SecretStore): boolean {
+  if (store.kind !== "ClusterSecretStore") return false;
+  const vault = record(store.spec.provider.vault);
+  if (vault === undefined) return false;
+  return vaultReferences(vault).some((ref) => text(ref.namespace) === undefined);
+}
+
+/**
+ * Builds the provider client for a store (ESO's `NewClient`): Vault (KV v1/v2; token, AppRole,
+ * Kubernetes, JWT, LDAP and userpass auth; namespaces; CA bundle or caProvider; mTLS; extra
+ * headers; retrySettings) and Fake. Credential references are read once, here.
+ * @throws Error naming the store and field for an unsupported provider or auth method, or a
+ *   credential that cannot be read
+ */
+export async function createStoreClient(
+  store: SecretStore,
+  options: StoreClientOptions,
+): Promise<StoreClient> {
+  const key = storeProviderKey(store);
+  const spec = record(store.spec.provider[key]) ?? {};
+  if (key === "fake") {
+    const validationResult = fakeValidation(spec);
+    const provider = createFakeProvider({
+      data: fakeEntries(spec),
+      ...(validationResult === undefined ? {} : { validationResult }),
+    });
+    return { provider, forPush: () => provider, close: () => provider.close() };
+  }
+  if (key === "vault") return vaultClient(store, spec, options);
+  throw new Error(
+    `provider ${JSON.stringify(key)} is not supported by this controller (supported: vault, fake)`,
+  );
+}
+
+function fakeEntries(spec: Json): FakeEntry[] {
+  const data = Array.isArray(spec.data) ? spec.data : [];
+  return data.flatMap((item: unknown) => {
+    const entry = record(item);
+    if (entry === undefined || typeof entry.key !== "string" || typeof entry.value !== "string")
+      return [];
+    const version = text(entry.version);
+    return [{ key: entry.key, value: entry.value, ...(version === undefined ? {} : { version }) }];
+  });
+}
+
+function fakeValidation(spec: Json): ValidationResult["status"] | undefined {
+  const result = spec.validationResult;
+  return result === "Ready" || result === "Unknown" || result === "Error" ? result : undefined;
+}
+
+async function vaultClient(
+  store: SecretStore,
+  vault: Json,
+  options: StoreClientOptions,
+): Promise<StoreClient> {
+  const where = `spec.provider.vault`;
+  const server = text(vault.server);
+  if (server === undefined) throw new Error(`${where}.server: required`);
+  const version = vault.version === "v1" ? "v1" : "v2";
+  const auth = await vaultAuth(store, record(vault.auth) ?? {}, options);
+  const ca = await caBundle(store, vault, options);
+  const tls = await clientTls(store, record(vault.tls), options);
+  const retry = store.spec.retrySettings;
+  const headers = record(vault.headers);
+  const namespace = text(vault.namespace);
+  const clientOptions: VaultClientOptions = {
+    address: server,
+    ...(namespace === undefined ? {} : { namespace }),
+    ...(ca === undefined ? {} : { caBundle: ca }),
+    ...tls,
+    ...(headers === undefined
+      ? {}
+      : {
+          headers: Object.fromEntries(
+            Object.entries(headers).filter(
+              (entry): entry is [string, string] => typeof entry[1] === "string",
+            ),
+          ),
+        }),
+    ...(auth === undefined ? {} : { auth }),
+    // retrySettings: maxRetries defaults to 0 once the block is present (spec §8.1).
+    ...(retry === undefined ? {} : { retries: retry.maxRetries ?? 0 }),
+    ...(retry?.retryInterval === undefined
+      ? {}
+      : { retryDelayMs: parseGoDuration(retry.retryInterval) }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  };
+  const client = new SharedReadVaultClient(clientOptions, {
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.observe === undefined ? {} : { observe: options.observe }),
+  });
+  const path = text(vault.path);
+  const checkAndSet = record(vault.checkAndSet)?.required === true;
+  const providerOptions = {
+    client,
+    version,
+    ...(path === undefined ? {} : { path }),
+    ...(checkAndSet ? { checkAndSetRequired: true } : {}),
+  } as const;
+  const provider = createVaultProvider(providerOptions);
+  return {
+    provider,
+    forPush: (owner) => createVaultProvider({ ...providerOptions, pushOwner: owner }),
+    close: () => provider.close(),
+  };
+}
+
+// The first configured method wins, in upstream's order (spec §8.1).
+async function vaultAuth(
+  store: SecretStore,
+  auth: Json,
+  options: StoreClientOptions,
+): Promise<VaultAuth | undefined> {
+  const where = "spec.provider.vault.auth";
+  const loginNamespace = text(auth.namespace);
+  const ns = loginNamespace === undefined ? {} : { namespace: loginNamespace };
+  const secret = async (ref: unknown, field: string, defaultKey?: string): Promise<string> => {
+    const selector = record(ref);
+    const name = text(selector?.name);
+    const key = text(selector?.key) ?? defaultKey;
+    if (name === undefined || key === undefined)
+      throw new Error(`${where}.${field}: name and key are required`);
+    const bytes = await options.credentials.secretKey(
+      refNamespace(store, selector, options),
+      name,
+      key,
+    );
+    return Buffer.from(bytes).toString("utf8").trim();
+  };
+  if (auth.tokenSecretRef !== undefined) {
+    return { method: "token", token: await secret(auth.tokenSecretRef, "tokenSecretRef") };
+  }
+  const appRole = record(auth.appRole);
+  if (appRole !== undefined) {
+    const roleId = text(appRole.roleId) ?? (await secret(appRole.roleRef, "appRole.roleRef"));
+    return {
+      method: "appRole",
+      mount: `auth/${text(appRole.path) ?? "approle"}`,
+      roleId,
+      secretId: await secret(appRole.secretRef, "appRole.secretRef"),
+      ...ns,
+    };
+  }
+  const kubernetes = record(auth.kubernetes);
+  if (kubernetes !== undefined) {
+    const role = text(kubernetes.role);
+    if (role === undefined) throw new Error(`${where}.kubernetes.role: required`);
+    if (kubernetes.serviceAccountRef !== undefined) {
+      throw new Error(
+        `${where}.kubernetes.serviceAccountRef: not supported by this controller (no TokenRequest); use secretRef`,
+      );
+    }
+    const jwt =
+      kubernetes.secretRef !== undefined
+        ? await secret(kubernetes.secretRef, "kubernetes.secretRef", "token")
+        : undefined;
+    const file = options.serviceAccountTokenFile ?? defaultServiceAccountTokenFile;
+    return {
+      method: "kubernetes",
+      mount: `auth/${text(kubernetes.mountPath) ?? "kubernetes"}`,
+      role,
+      jwt: async () => jwt ?? (await readFile(file, "utf8")).trim(),
+      ...ns,
+    };
+  }
+  for (const method of ["ldap", "userPass"] as const) {
+    const block = record(auth[method]);
+    if (block === undefined) continue;
+    const username = text(block.username);
+    if (username === undefined) throw new Error(`${where}.${method}.username: required`);
+    return {
+      method: "userPass",
+      mount: `auth/${text(block.path) ?? method.toLowerCase()}`,
+      username,
+      password: await secret(block.secretRef, `${method}.secretRef`),
+      ...ns,
+    };
+  }
+  const jwtAuth = record(auth.jwt);
+  if (jwtAuth !== undefined) {
+    if (jwtAuth.secretRef === undefined) {
+      throw new Error(
+        `${where}.jwt.kubernetesServiceAccountToken: not supported by this controller (no TokenRequest); use secretRef`,
+      );
+    }
+    const token = await secret(jwtAuth.secretRef, "jwt.secretRef");
+    return {
+      method: "jwt",
+      mount: `auth/${text(jwtAuth.path) ?? "jwt"}`,
+      role: text(jwtAuth.role) ?? "",
+      jwt: () => Promise.resolve(token),
+      ...ns,
+    };
+  }
+  for (const method of ["cert", "iam", "gcp"]) {
+    if (auth[method] !== undefined)
+      throw new Error(`${where}.${method}: not supported by this controller`);
+  }
+  return undefined;
+}
+
+// A reference with a namespace resolves there (only a ClusterSecretStore may name another one);
+// without, in the store's namespace, or for a ClusterSecretStore in the object's (referent auth).
+function refNamespace(
+  store: SecretStore,
+  selector: Json | undefined,
+  options: StoreClientOptions,
+): string {
+  const named = text(selector?.namespace);
+  if (store.kind === "ClusterSecretStore") return named ?? options.namespace;
+  return store.metadata.namespace ?? options.namespace;
+}
+
+async function caBundle(
+  store: SecretStore,
+  vault: Json,
+  options: StoreClientOptions,
+): Promise<string | undefined> {
+  const inline = text(vault.caBundle);
+  if (inline !== undefined) return Buffer.from(inline, "base64").toString("utf8");
+  const provider = record(vault.caProvider);
+  if (provider === undefined) return undefined;
+  const name = text(provider.name);
+  const key = text(provider.key) ?? "ca.crt";
+  if (name === undefined) throw new Error("spec.provider.vault.caProvider.name: required");
+  if (store.kind === "ClusterSecretStore" && text(provider.namespace) === undefined)
+    throw new Error("missing namespace on caProvider secret");
+  const namespace = refNamespace(store, provider, options);
+  return provider.type === "ConfigMap"
+    ? options.credentials.configMapKey(namespace, name, key)
+    : Buffer.from(await options.credentials.secretKey(namespace, name, key)).toString("utf8");
+}
+
+async function clientTls(
+  store: SecretStore,
+  tls: Json | undefined,
+  options: StoreClientOptions,
+): Promise<{ clientCert?: Uint8Array; clientKey?: Uint8Array }> {
+  const cert = record(tls?.certSecretRef);
+  const key = record(tls?.keySecretRef);
+  if (cert === undefined && key === undefined) return {};
+  if (cert === undefined || key === undefined)
+    throw new Error("spec.provider.vault.tls: certSecretRef and keySecretRef go together");
+  const read = (ref: Json, defaultKey: string): Promise<Uint8Array> =>
+    options.credentials.secretKey(
+      refNamespace(store, ref, options),
+      text(ref.name) ?? "",
+      text(ref.key) ?? defaultKey,
+    );
+  return { clientCert: await read(cert, "tls.crt"), clientKey: await read(key, "tls.key") };
+}
