@@ -79,16 +79,17 @@ test("ExternalSecrets from one Vault: an Argo CD cluster Secret, a ClusterExtern
     const secret = await waitFor("the cluster Secret", () =>
       h.client.get(secretRef("argocd", "spoke-1-cluster")),
     );
-    assert.equal(secret.metadata?.labels?.["argocd.argoproj.io/secret-type"], "cluster");
-    assert.equal(secret.metadata?.labels?.["reconcile.external-secrets.io/managed"], "true");
+    const labels = secret.metadata?.labels ?? {};
+    assert.equal(labels["argocd.argoproj.io/secret-type"], "cluster");
+    assert.equal(labels["reconcile.external-secrets.io/managed"], "true");
     // Argo CD's own reading of a cluster Secret (src/argocd) sees the spoke and its credentials.
     const cluster = secretToCluster(readClusterSecret(secret, "argocd/spoke-1-cluster"));
     assert.equal(cluster.name, "spoke-1");
     assert.equal(cluster.server, "https://spoke-1.example:6443");
     assert.equal(cluster.config.bearerToken, spokeToken);
-    assert.equal(cluster.config.tlsClientConfig?.insecure, false);
+    assert.equal(cluster.config.tlsClientConfig.insecure, false);
     assert.equal(
-      Buffer.from(cluster.config.tlsClientConfig?.caData ?? "", "base64").toString(),
+      Buffer.from(cluster.config.tlsClientConfig.caData ?? "", "base64").toString(),
       spokeCa,
     );
     assert.deepEqual(Object.keys(decoded(secret)).sort(), ["config", "name", "server"]);
