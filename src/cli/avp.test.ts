@@ -66,3 +66,47 @@ test("secretfleet avp generate rejects malformed YAML naming the file and line",
     `error: could not read YAML/JSON files:\ncould not read file: ${join(dir, "bad.yaml")} from disk: error converting YAML to JSON: yaml: line 4: mapping values are not allowed in this context\n`,
   );
 });
+
+test("secretfleet avp generate reads its config Secret (-s) and a kubernetessecret backend through the cluster", async (t) => {
+  const { startLocalCluster } = await import("../localcluster/index.js");
+  const { kubeClientFromKubeconfig } = await import("../providers/index.js");
+  const local = await startLocalCluster();
+  t.after(() => local.close());
+  const dir = mkdtempSync(join(tmpdir(), "avp-k8s-"));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const kubeconfig = join(dir, "kubeconfig");
+  writeFileSync(kubeconfig, local.kubeconfig());
+  const client = kubeClientFromKubeconfig(local.kubeconfig());
+  const b64 = (value: string): string => Buffer.from(value).toString("base64");
+  for (const name of ["argocd", "remote"])
+    await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  await client.create({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "avp-config", namespace: "argocd" },
+    data: { avp_type: b64("kubernetessecret") },
+  });
+  await client.create({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "db", namespace: "remote" },
+    data: { user: b64("app"), port: b64("5432") },
+  });
+  const file = join(dir, "cm.yaml");
+  writeFileSync(
+    file,
+    "kind: ConfigMap\nmetadata:\n  name: cm\n  annotations:\n    avp.kubernetes.io/path: remote:db\ndata:\n  user: <user>\n  port: <path:remote:db#port>\n",
+  );
+  const env = cleanEnv({ KUBECONFIG: kubeconfig, HOME: dir });
+  const result = await runCli(["avp", "generate", "-s", "argocd:avp-config", file], { env });
+  assert.equal(result.stderr, "");
+  assert.equal(
+    result.stdout,
+    'data:\n  port: "5432"\n  user: app\nkind: ConfigMap\nmetadata:\n  annotations:\n    avp.kubernetes.io/path: remote:db\n  name: cm\n---\n',
+  );
+  const missing = await runCli(["avp", "generate", "-s", "nope", file], { env });
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stderr, 'error: secrets "nope" not found\n');
+});

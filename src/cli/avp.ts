@@ -20,6 +20,41 @@ function logTimestamp(now: Date): string {
   );
 }
 
+/**
+ * Reads Secrets of the cluster AVP runs in, through the Kubernetes provider: the config Secret of
+ * `--secret-name` and the `kubernetessecret` backend. Upstream uses only the in-cluster service
+ * account; we load the kubeconfig in controller-runtime's order (KUBECONFIG, in-cluster, ~/.kube),
+ * so the same command works from a laptop.
+ */
+function clusterSecretReader(): (
+  namespace: string,
+  name: string,
+) => Promise<Record<string, Uint8Array>> {
+  let client: import("../kube/index.js").KubeClient | undefined;
+  return async (namespace, name) => {
+    const [{ createKubeClient }, { createKubernetesProvider }] = await Promise.all([
+      import("../kube/index.js"),
+      import("../providers/index.js"),
+    ]);
+    try {
+      client ??= createKubeClient({ env: process.env, fieldManager: "argocd-vault-plugin" });
+    } catch (error) {
+      throw new Error(
+        `could not connect to local Kubernetes cluster to read Secret: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const data = await createKubernetesProvider({
+      client,
+      remoteNamespace: namespace,
+    }).getSecretMap({ key: name });
+    if (data === undefined) throw new Error(`secrets "${name}" not found`);
+    return data;
+  };
+}
+
 async function runGenerate(path: string | undefined, flags: GenerateFlags): Promise<void> {
   if (path === undefined)
     throw new CliError("<path> argument required to generate manifests", ExitCode.error);
@@ -42,6 +77,7 @@ async function runGenerate(path: string | undefined, flags: GenerateFlags): Prom
       env: process.env,
       home: homedir(),
       write: (text) => process.stdout.write(text),
+      readSecret: clusterSecretReader(),
       ...(verbose === undefined ? {} : { verbose }),
     });
   } catch (error) {

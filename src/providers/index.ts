@@ -36,6 +36,11 @@
  * - {@link createVaultProvider}: HashiCorp Vault / OpenBao KV v1 and v2 (ESO `provider.vault`), on a
  *   {@link VaultClient} (token, AppRole, Kubernetes, JWT and userpass logins; namespaces; CA bundle;
  *   token renewal; timeouts and retries). PushSecret ownership: `custom_metadata["managed-by"]`.
+ * - {@link createKubernetesProvider}: ESO `provider.kubernetes`, Secrets of one namespace in this or
+ *   another cluster, over src/kube's client ({@link kubeClientForCluster} builds one from a URL, CA
+ *   and token or client certificate; {@link kubeClientFromKubeconfig} from an `authRef` kubeconfig).
+ *   As upstream, `getSecret` reports a missing remote Secret as an error (404) and only
+ *   `getSecretMap` maps it to missing; pushes carry no ownership marker.
  * - {@link createFakeProvider}: ESO `provider.fake`, for tests and demos.
  *
  * Lower-level pieces are exported for argocd-vault-plugin, which reads Vault with its own path rules
@@ -93,3 +98,10 @@ export {
   type VaultProviderOptions,
 } from "./vault-provider.js";
 export { createFakeProvider, type FakeEntry, type FakeProviderOptions } from "./fake-provider.js";
+export {
+  createKubernetesProvider,
+  kubeClientForCluster,
+  kubeClientFromKubeconfig,
+  type ClusterConnection,
+  type KubernetesProviderOptions,
+} from "./kubernetes-provider.js";
