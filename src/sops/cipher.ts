@@ -1,13 +1,14 @@
 // The value cipher: AES-256-GCM with a 32-byte random IV, written as
 // ENC[AES256_GCM,data:…,iv:…,tag:…,type:…], bound to the value's key path through the AAD.
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from "node:crypto";
 import { fromPlaintext, isEmptyLeaf, toPlaintext } from "./values.js";
 import type { Comment, TreeValue } from "./tree.js";
 
 const IV_BYTES = 32;
 const TAG_BYTES = 16;
 const ENC_PATTERN = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/s;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// With the length checked to be a multiple of 4, this linear pattern is Go's padded alphabet.
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The parts of an ENC string. */
 export interface EncryptedValue {
@@ -19,8 +20,10 @@ export interface EncryptedValue {
 
 function decodeBase64(text: string, field: string): Buffer {
   // Go's StdEncoding skips CR and LF and is otherwise strict about alphabet and padding.
-  const cleaned = text.replace(/[\r\n]/g, "");
-  if (!BASE64.test(cleaned)) throw new Error(`Error base64-decoding ${field}: illegal base64 data`);
+  const cleaned = text.includes("\n") || text.includes("\r") ? text.replace(/[\r\n]/g, "") : text;
+  if (cleaned.length % 4 !== 0 || !BASE64.test(cleaned)) {
+    throw new Error(`Error base64-decoding ${field}: illegal base64 data`);
+  }
   return Buffer.from(cleaned, "base64");
 }
 
@@ -46,7 +49,7 @@ export function parseEncryptedValue(text: string): EncryptedValue {
 }
 
 /** AES-256-GCM open of raw parts; throws sops's text on any authentication failure. */
-export function openGcm(key: Uint8Array, value: EncryptedValue, aad: string): Buffer {
+export function openGcm(key: Uint8Array | KeyObject, value: EncryptedValue, aad: string): Buffer {
   try {
     if (value.iv.length === 0) throw new Error("empty nonce");
     const decipher = createDecipheriv("aes-256-gcm", key, value.iv);
@@ -62,7 +65,7 @@ export function openGcm(key: Uint8Array, value: EncryptedValue, aad: string): Bu
 
 /** AES-256-GCM seal; returns the ENC string. */
 export function sealGcm(
-  key: Uint8Array,
+  key: Uint8Array | KeyObject,
   iv: Uint8Array,
   plaintext: Uint8Array,
   aad: string,
@@ -89,7 +92,8 @@ export function sealGcm(
  * key (rotate) the reused IV meets a different key, which is equally harmless.
  */
 export class ValueCipher {
-  readonly #key: Uint8Array;
+  // A KeyObject: Node would otherwise import the raw key again for every value.
+  readonly #key: KeyObject;
   readonly #stash = new Map<string, Buffer>();
   readonly #random: (size: number) => Uint8Array;
 
@@ -99,8 +103,22 @@ export class ValueCipher {
    */
   constructor(key: Uint8Array, random: (size: number) => Uint8Array = randomBytes) {
     if (key.length !== 32) throw new Error("data key must be 32 bytes");
-    this.#key = key;
+    this.#key = createSecretKey(key);
     this.#random = random;
+  }
+
+  #ivPool: Uint8Array = new Uint8Array();
+  #ivOffset = 0;
+
+  /** A fresh 32-byte IV, cut from a pool of random bytes (one random call per 256 values). */
+  #nextIv(): Uint8Array {
+    if (this.#ivOffset + IV_BYTES > this.#ivPool.length) {
+      this.#ivPool = this.#random(IV_BYTES * 256);
+      this.#ivOffset = 0;
+    }
+    const iv = this.#ivPool.subarray(this.#ivOffset, this.#ivOffset + IV_BYTES);
+    this.#ivOffset += IV_BYTES;
+    return iv;
   }
 
   /** Copies the remembered IVs of another cipher (same file, new data key on rotate). */
@@ -117,7 +135,7 @@ export class ValueCipher {
     const plain = toPlaintext(value);
     if (plain === undefined) throw new Error("Value to encrypt has unsupported type");
     const stashKey = stashKeyOf(aad, plain.type, plain.bytes);
-    const iv = this.#stash.get(stashKey) ?? this.#random(IV_BYTES);
+    const iv = this.#stash.get(stashKey) ?? this.#nextIv();
     return sealGcm(this.#key, iv, plain.bytes, aad, plain.type);
   }
 

@@ -24,6 +24,8 @@ export class JsonSyntaxError extends Error {
   }
 }
 
+const SPECIAL = /["\\\u0000-\u001f]/g;
+
 class Parser {
   readonly #text: string;
   #pos = 0;
@@ -122,26 +124,22 @@ class Parser {
 
   string(): string {
     this.expect('"');
-    const start = this.#pos;
     let out = "";
-    let chunk = start;
-    while (this.#pos < this.#text.length) {
-      const code = this.#text.charCodeAt(this.#pos);
-      if (code === 0x22) {
-        out += this.#text.slice(chunk, this.#pos);
+    for (;;) {
+      // Jump to the next quote, backslash or control character in one native scan.
+      SPECIAL.lastIndex = this.#pos;
+      const match = SPECIAL.exec(this.#text);
+      if (match === null) this.fail("unexpected end of JSON input in string");
+      out += this.#text.slice(this.#pos, match.index);
+      this.#pos = match.index;
+      const char = match[0];
+      if (char === '"') {
         this.#pos++;
         return out;
       }
-      if (code < 0x20) this.fail("invalid character in string literal");
-      if (code === 0x5c) {
-        out += this.#text.slice(chunk, this.#pos);
-        out += this.escape();
-        chunk = this.#pos;
-        continue;
-      }
-      this.#pos++;
+      if (char !== "\\") this.fail("invalid character in string literal");
+      out += this.escape();
     }
-    this.fail("unexpected end of JSON input in string");
   }
 
   escape(): string {
@@ -210,51 +208,34 @@ export function parseJsonObject(text: string): TreeMap {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-const HEX = "0123456789abcdef";
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+  "\b": "\\b",
+  "\f": "\\f",
+};
+// Characters Go's encoder escapes: quotes, backslash, controls, HTML-sensitive <>&, U+2028/2029,
+// and lone surrogates (invalid UTF-8 for Go, written as U+FFFD).
+const NEEDS_ESCAPE =
+  /["\\\u0000-\u001f<>&\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+const MAYBE_ESCAPE = /["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/;
 
 /** Go `json.Marshal` of a string: HTML-safe escapes, U+2028/2029 escaped, \b and \f short forms. */
 export function goJsonString(value: string): string {
-  let out = '"';
-  for (const char of value) {
-    const code = char.codePointAt(0) ?? 0;
-    switch (char) {
-      case '"':
-        out += '\\"';
-        continue;
-      case "\\":
-        out += "\\\\";
-        continue;
-      case "\n":
-        out += "\\n";
-        continue;
-      case "\r":
-        out += "\\r";
-        continue;
-      case "\t":
-        out += "\\t";
-        continue;
-      case "\b":
-        out += "\\b";
-        continue;
-      case "\f":
-        out += "\\f";
-        continue;
-    }
-    if (
-      code < 0x20 ||
-      char === "<" ||
-      char === ">" ||
-      char === "&" ||
-      code === 0x2028 ||
-      code === 0x2029
-    ) {
-      out += `\\u${HEX[(code >> 12) & 15] ?? ""}${HEX[(code >> 8) & 15] ?? ""}${HEX[(code >> 4) & 15] ?? ""}${HEX[code & 15] ?? ""}`;
-      continue;
-    }
-    // Lone surrogates are invalid UTF-8 in Go and become U+FFFD.
-    out += code >= 0xd800 && code <= 0xdfff ? "\ufffd" : char;
-  }
-  return `${out}"`;
+  // Most values (and every ENC string) need no escaping: one quick scan decides.
+  if (!MAYBE_ESCAPE.test(value)) return `"${value}"`;
+  const escaped = value.replace(NEEDS_ESCAPE, (c) => {
+    const short = SHORT_ESCAPES[c];
+    if (short !== undefined) return short;
+    const code = c.charCodeAt(0);
+    if (code >= 0xd800 && code <= 0xdfff) return "\ufffd";
+    return `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+  return `"${escaped}"`;
 }
 
 /** Go `json.Marshal` of a float64 (shortest form, exponent outside [1e-6, 1e21)). */
@@ -264,32 +245,35 @@ function goJsonFloat(value: number): string {
   return String(value);
 }
 
-type Json = string;
+const isComment = (item: TreeValue | Comment): boolean =>
+  typeof item === "object" && item !== null && "kind" in item && item.kind === "comment";
 
-function encodeValue(value: TreeValue | Comment): Json {
+/**
+ * Writes a value as Go's `json.Marshal` followed by `json.Indent(dst, src, "", indent)` would:
+ * one element per line, `": "` after keys, empty objects and arrays as `{}` and `[]`.
+ */
+function encodeValue(value: TreeValue | Comment, indent: string, depth: number): string {
   if (typeof value === "string") return goJsonString(value);
   if (value instanceof Uint8Array) return goJsonString(Buffer.from(value).toString("utf8"));
   if (typeof value === "boolean") return value ? "true" : "false";
   if (value === null) return "null";
+  const inner = `\n${indent.repeat(depth + 1)}`;
+  const close = `\n${indent.repeat(depth)}`;
   switch (value.kind) {
-    case "map":
-      return `{${value.items
-        .filter((item) => typeof item.key === "string")
-        .map((item) => `${goJsonString(item.key as string)}: ${encodeValue(item.value)}`)
-        .join(",")}}`;
-    case "list":
-      return `[${value.items
-        .filter(
-          (item) =>
-            !(
-              typeof item === "object" &&
-              item !== null &&
-              "kind" in item &&
-              item.kind === "comment"
-            ),
-        )
-        .map(encodeValue)
-        .join(",")}]`;
+    case "map": {
+      const items = value.items.flatMap((item) =>
+        typeof item.key === "string"
+          ? [`${goJsonString(item.key)}: ${encodeValue(item.value, indent, depth + 1)}`]
+          : [],
+      );
+      return items.length === 0 ? "{}" : `{${inner}${items.join(`,${inner}`)}${close}}`;
+    }
+    case "list": {
+      const items = value.items
+        .filter((item) => !isComment(item))
+        .map((item) => encodeValue(item, indent, depth + 1));
+      return items.length === 0 ? "[]" : `[${inner}${items.join(`,${inner}`)}${close}]`;
+    }
     case "int":
       return value.value.toString();
     case "float":
@@ -304,67 +288,6 @@ function encodeValue(value: TreeValue | Comment): Json {
 }
 
 /**
- * Go `json.Indent(dst, src, "", indent)` over compact JSON: one element per line, `": "` after
- * keys, empty objects and arrays kept as `{}` and `[]`.
- */
-function indentJson(compact: string, indent: string): string {
-  let out = "";
-  let depth = 0;
-  let inString = false;
-  let needIndent = false;
-  const newline = (): string => `\n${indent.repeat(depth)}`;
-  for (let i = 0; i < compact.length; i++) {
-    const c = compact[i] ?? "";
-    if (inString) {
-      out += c;
-      if (c === "\\") {
-        out += compact[i + 1] ?? "";
-        i++;
-      } else if (c === '"') {
-        inString = false;
-      }
-      continue;
-    }
-    if (c === " ") continue;
-    if (needIndent && c !== "]" && c !== "}") {
-      needIndent = false;
-      depth++;
-      out += newline();
-    }
-    switch (c) {
-      case '"':
-        inString = true;
-        out += c;
-        break;
-      case "{":
-      case "[":
-        needIndent = true;
-        out += c;
-        break;
-      case ",":
-        out += c + newline();
-        break;
-      case ":":
-        out += ": ";
-        break;
-      case "}":
-      case "]":
-        if (needIndent) {
-          needIndent = false;
-        } else {
-          depth--;
-          out += newline();
-        }
-        out += c;
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-/**
  * The indentation string for a `--indent`/`stores.json.indent` value: -1 is a tab, N ≥ 0 is N spaces.
  * @throws Error below -1, with sops's text
  */
@@ -375,10 +298,10 @@ export function jsonIndentString(indent: number): string {
 
 /** Serialises a map as sops's JSON store does (with the final newline). */
 export function emitJsonDocument(map: TreeMap, indent: number): string {
-  return `${indentJson(encodeValue(map), jsonIndentString(indent))}\n`;
+  return `${encodeValue(map, jsonIndentString(indent), 0)}\n`;
 }
 
 /** Serialises one value (for `--extract`), indented, without a final newline. */
 export function emitJsonValue(value: TreeValue, indent: number): string {
-  return indentJson(encodeValue(value), jsonIndentString(indent));
+  return encodeValue(value, jsonIndentString(indent), 0);
 }

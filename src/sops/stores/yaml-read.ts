@@ -7,7 +7,8 @@ import {
   isMap,
   isScalar,
   isSeq,
-  parseAllDocuments,
+  Composer,
+  type CST,
   type Document,
   type Node as YamlNode,
   type Pair,
@@ -94,7 +95,7 @@ class LineIndex {
  * Every comment token of the source (found through the CST, so block scalars are not mistaken for
  * comments) and the offset where each document starts.
  */
-function scanSource(source: string): { comments: SourceComment[]; documentStarts: number[] } {
+function scanSource(tokens: readonly CST.Token[]): { comments: SourceComment[]; documentStarts: number[] } {
   const found: SourceComment[] = [];
   const documentStarts: number[] = [];
   const visit = (value: unknown): void => {
@@ -114,7 +115,7 @@ function scanSource(source: string): { comments: SourceComment[]; documentStarts
     }
     for (const child of Object.values(value)) visit(child);
   };
-  for (const token of new Parser().parse(source)) {
+  for (const token of tokens) {
     if (token.type === "document") documentStarts.push(token.offset);
     visit(token);
   }
@@ -191,6 +192,18 @@ class DocumentIndex {
   }
 }
 
+/** Index of the first element whose key is above `value` (elements sorted by key). */
+function firstAbove<T>(sorted: readonly T[], value: number, key: (item: T) => number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (key(sorted[mid] as T) <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function push(collection: Collection, index: number, c: Comment): void {
   const list = collection.before.get(index) ?? [];
   list.push(c);
@@ -206,9 +219,10 @@ function placeComment(
   root: Collection,
 ): void {
   const line = lines.line(c.offset);
-  const inlineOwner = index.scalarEnds
-    .filter((s) => s.end <= c.offset && lines.line(Math.max(s.end - 1, 0)) === line)
-    .at(-1);
+  const ends = index.scalarEnds;
+  const lastEnd = ends[firstAbove(ends, c.offset, (s) => s.end) - 1];
+  const inlineOwner =
+    lastEnd !== undefined && lines.line(Math.max(lastEnd.end - 1, 0)) === line ? lastEnd : undefined;
   if (inlineOwner !== undefined) {
     // A comment after a value is that value's line comment (kept inline); after a key whose value
     // starts on a later line it is the key's line comment, which sops keeps as an ordinary one.
@@ -217,16 +231,17 @@ function placeComment(
     return;
   }
   const column = lines.column(c.offset);
-  const next = index.anchors.find((a) => a.offset > c.offset);
-  const previous = index.anchors.filter((a) => a.offset < c.offset).at(-1);
+  const anchors = index.anchors;
+  const nextAt = firstAbove(anchors, c.offset, (a) => a.offset);
+  const next = anchors[nextAt];
+  const previous = anchors[firstAbove(anchors, c.offset - 1, (a) => a.offset) - 1];
   // `- # text` starts a list item: go-yaml gives the comment to the item's first key.
   const dashOnly = /^\s*(-\s+)+$/.test(source.slice(lines.lineStart(c.offset), c.offset));
   if (next !== undefined && (column <= next.column || previous === undefined || dashOnly)) {
     // Several anchors can start at one offset (a list item and its map's first key); the comment
     // goes to the outermost, or after a lone `- ` to the innermost.
-    const target = dashOnly
-      ? (index.anchors.filter((a) => a.offset === next.offset).at(-1) ?? next)
-      : next;
+    let target = next;
+    for (let i = nextAt + 1; dashOnly && anchors[i]?.offset === next.offset; i++) target = anchors[i] ?? next;
     push(target.collection, target.index, comment(c.text));
     return;
   }
@@ -389,16 +404,11 @@ function checkFirstDocument(builder: TreeBuilder, root: YamlNode | null, lines: 
  */
 export function readYaml(source: string): TreeBranches {
   if (source === "") return [];
-  const docs = parseAllDocuments(source, {
-    schema: "failsafe",
-    uniqueKeys: false,
-    merge: false,
-    prettyErrors: false,
-    strict: false,
-  });
+  // One pass of the parser serves both the composer (nodes) and the comment scan (CST).
+  const tokens = [...new Parser().parse(source)];
+  const composer = new Composer({ schema: "failsafe", uniqueKeys: false, merge: false, strict: false });
+  const list = [...composer.compose(tokens, false, source.length)];
   const lines = new LineIndex(source);
-  const list = Array.isArray(docs) ? docs : [];
-  if (!Array.isArray(docs)) return [];
   for (const doc of list) {
     const error = doc.errors[0];
     if (error !== undefined) {
@@ -408,12 +418,14 @@ export function readYaml(source: string): TreeBranches {
       );
     }
   }
-  const { comments, documentStarts } = scanSource(source);
+  const { comments, documentStarts } = scanSource(tokens);
   const branches: TreeBranches = [];
   list.forEach((doc, docIndex) => {
     const index = new DocumentIndex(source, lines);
     const root = doc.contents as YamlNode | null;
     index.register(root, undefined);
+    index.anchors.sort((a, b) => a.offset - b.offset);
+    index.scalarEnds.sort((a, b) => a.end - b.end);
     const builder = new TreeBuilder(doc, index);
     if (docIndex === 0) checkFirstDocument(builder, root, lines);
     // A document owns the comments from its start (its `---`) to the next document's start.
