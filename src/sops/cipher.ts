@@ -1,6 +1,12 @@
 // The value cipher: AES-256-GCM with a 32-byte random IV, written as
 // ENC[AES256_GCM,data:…,iv:…,tag:…,type:…], bound to the value's key path through the AAD.
-import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  randomBytes,
+  type KeyObject,
+} from "node:crypto";
 import { fromPlaintext, isEmptyLeaf, toPlaintext } from "./values.js";
 import type { Comment, TreeValue } from "./tree.js";
 

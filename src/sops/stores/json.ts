@@ -24,6 +24,7 @@ export class JsonSyntaxError extends Error {
   }
 }
 
+// eslint-disable-next-line no-control-regex -- JSON forbids raw control characters in strings
 const SPECIAL = /["\\\u0000-\u001f]/g;
 
 class Parser {
@@ -220,8 +221,10 @@ const SHORT_ESCAPES: Record<string, string> = {
 // Characters Go's encoder escapes: quotes, backslash, controls, HTML-sensitive <>&, U+2028/2029,
 // and lone surrogates (invalid UTF-8 for Go, written as U+FFFD).
 const NEEDS_ESCAPE =
+  // eslint-disable-next-line no-control-regex -- Go escapes control characters
   /["\\\u0000-\u001f<>&\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+// eslint-disable-next-line no-control-regex -- Go escapes control characters
 const MAYBE_ESCAPE = /["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/;
 
 /** Go `json.Marshal` of a string: HTML-safe escapes, U+2028/2029 escaped, \b and \f short forms. */

@@ -95,7 +95,10 @@ class LineIndex {
  * Every comment token of the source (found through the CST, so block scalars are not mistaken for
  * comments) and the offset where each document starts.
  */
-function scanSource(tokens: readonly CST.Token[]): { comments: SourceComment[]; documentStarts: number[] } {
+function scanSource(tokens: readonly CST.Token[]): {
+  comments: SourceComment[];
+  documentStarts: number[];
+} {
   const found: SourceComment[] = [];
   const documentStarts: number[] = [];
   const visit = (value: unknown): void => {
@@ -222,7 +225,9 @@ function placeComment(
   const ends = index.scalarEnds;
   const lastEnd = ends[firstAbove(ends, c.offset, (s) => s.end) - 1];
   const inlineOwner =
-    lastEnd !== undefined && lines.line(Math.max(lastEnd.end - 1, 0)) === line ? lastEnd : undefined;
+    lastEnd !== undefined && lines.line(Math.max(lastEnd.end - 1, 0)) === line
+      ? lastEnd
+      : undefined;
   if (inlineOwner !== undefined) {
     // A comment after a value is that value's line comment (kept inline); after a key whose value
     // starts on a later line it is the key's line comment, which sops keeps as an ordinary one.
@@ -241,7 +246,8 @@ function placeComment(
     // Several anchors can start at one offset (a list item and its map's first key); the comment
     // goes to the outermost, or after a lone `- ` to the innermost.
     let target = next;
-    for (let i = nextAt + 1; dashOnly && anchors[i]?.offset === next.offset; i++) target = anchors[i] ?? next;
+    for (let i = nextAt + 1; dashOnly && anchors[i]?.offset === next.offset; i++)
+      target = anchors[i] ?? next;
     push(target.collection, target.index, comment(c.text));
     return;
   }
@@ -406,7 +412,12 @@ export function readYaml(source: string): TreeBranches {
   if (source === "") return [];
   // One pass of the parser serves both the composer (nodes) and the comment scan (CST).
   const tokens = [...new Parser().parse(source)];
-  const composer = new Composer({ schema: "failsafe", uniqueKeys: false, merge: false, strict: false });
+  const composer = new Composer({
+    schema: "failsafe",
+    uniqueKeys: false,
+    merge: false,
+    strict: false,
+  });
   const list = [...composer.compose(tokens, false, source.length)];
   const lines = new LineIndex(source);
   for (const doc of list) {
