@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { registerAvp } from "./avp.js";
 import { registerControllerExternalSecrets } from "./controller-external-secrets.js";
 import { registerDev } from "./dev.js";
+import { registerControllerSealedSecrets } from "./controller-sealed-secrets.js";
 import { CliError, ExitCode } from "./errors.js";
 import { registerDemo } from "./demo.js";
 import { registerKeys } from "./keys.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerSops(program);
   registerControllerExternalSecrets(program);
+  registerControllerSealedSecrets(program);
   return program;
 }
 

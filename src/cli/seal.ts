@@ -9,6 +9,7 @@ import type { Scope, SealedSecret } from "../sealing/index.js";
 import { CliError } from "./errors.js";
 import { readStdin } from "./io.js";
 import { kubeconfigNamespace } from "./kubeconfig.js";
+import { clusterController } from "./seal-controller.js";
 
 type Sealing = typeof import("../sealing/index.js");
 
@@ -38,8 +39,8 @@ export interface SealConfig {
 }
 
 /**
- * What talks to a Sealed Secrets controller (certificate, /v1/verify, /v1/rotate). The controller
- * issue plugs a real client in; until then `offlineController` explains what is missing.
+ * What talks to a Sealed Secrets controller (certificate, /v1/verify, /v1/rotate): in production
+ * `clusterController` (seal-controller.ts), through the API server's service proxy.
  */
 export interface ControllerClient {
   /** The newest certificate, as `/v1/cert.pem` serves it. */
@@ -49,19 +50,6 @@ export interface ControllerClient {
   /** The SealedSecrets re-sealed with the newest key (§6.8). */
   reEncrypt(config: SealConfig, sealed: readonly SealedSecret[]): Promise<SealedSecret[]>;
 }
-
-const needsController = (what: string): CliError =>
-  new CliError(
-    `${what} needs a Sealed Secrets controller, and secretfleet cannot reach one yet; ` +
-      "pass --cert FILE|URL to seal offline, or --recovery-unseal with the private keys to check a SealedSecret",
-  );
-
-/** The controller client used until one exists: every call fails with a clear message. */
-export const offlineController: ControllerClient = {
-  fetchCertificate: () => Promise.reject(needsController("fetching the certificate (no --cert)")),
-  validate: () => Promise.reject(needsController("--validate")),
-  reEncrypt: () => Promise.reject(needsController("--re-encrypt")),
-};
 
 /** The process around a run, passed in so tests can drive it. */
 export interface SealEnvironment {
@@ -147,8 +135,8 @@ export function registerSeal(program: Command, environment?: Partial<SealEnviron
       "private key files: PEM, key Secrets or a v1/List backup (comma-separated, repeatable)",
       collect,
     )
-    .option("--kubeconfig <file>", "kubeconfig file (for the namespace)")
-    .option("--context <name>", "kubeconfig context (for the namespace)")
+    .option("--kubeconfig <file>", "kubeconfig file (namespace, and the cluster of the controller)")
+    .option("--context <name>", "kubeconfig context (namespace, and the cluster of the controller)")
     .option(
       "-n, --namespace <ns>",
       "namespace of the Secret (default: the kubeconfig context's, else default)",
@@ -189,7 +177,7 @@ function defaultEnvironment(config: SealConfig): SealEnvironment {
     stderrIsTTY: process.stderr.isTTY,
     env: process.env,
     now: () => new Date(),
-    controller: offlineController,
+    controller: clusterController,
   };
 }
 
