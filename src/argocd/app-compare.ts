@@ -1,0 +1,194 @@
+import {
+  applyIgnoreRules,
+  emptyDiffSettings,
+  type DiffSettings,
+  type IgnoreDifferencesRule,
+} from "./ignore-differences.js";
+import { isObject, jsonEqual, omitKeys, type JsonObject, type JsonValue } from "./json.js";
+
+/** Annotations the ApplicationSet controller always keeps from the live Application (§5.3). */
+export const defaultPreservedAnnotations = [
+  "notified.notifications.argoproj.io",
+  "argocd.argoproj.io/refresh",
+  "argocd.argoproj.io/hydrate",
+] as const;
+
+const preservedFinalizerPrefixes = [
+  "pre-delete-finalizer.argocd.argoproj.io",
+  "post-delete-finalizer.argocd.argoproj.io",
+];
+
+/** How the controller updates an existing Application. */
+export interface ApplicationUpdateOptions {
+  /** `spec.preservedFields.annotations` plus the controller-wide list. */
+  readonly preservedAnnotations?: readonly string[];
+  /** `spec.preservedFields.labels` plus the controller-wide list. */
+  readonly preservedLabels?: readonly string[];
+  /** The ApplicationSet's `spec.ignoreApplicationDifferences`. */
+  readonly ignoreApplicationDifferences?: readonly JsonValue[];
+  /** jq time limit (the ApplicationSet controller always uses 1 s). */
+  readonly jqTimeoutMs?: number;
+}
+
+/** The outcome of comparing a live Application with a generated one. */
+export interface ApplicationUpdate {
+  /** False when nothing needs writing. */
+  readonly changed: boolean;
+  /** The object the controller would end up with (live with desired spec and metadata). */
+  readonly desired: JsonObject;
+  /** The JSON merge patch from the normalized live Application to `desired` (when changed). */
+  readonly patch: JsonObject | undefined;
+}
+
+/**
+ * Argo CD's ApplicationSet create-or-update comparison (§5.1, §5.3, §5.4): the generated spec
+ * replaces the live one; labels and annotations are replaced except preserved keys; finalizers are
+ * the generated ones plus live pre-/post-delete finalizers; both sides are normalized (empty
+ * project → default, empty syncPolicy/helm/kustomize/directory removed); ignoreApplicationDifferences
+ * rules are applied to both; equal → no write, else a merge patch. `status` and `operation` of
+ * the live object are never touched.
+ * @throws Error when an ignoreApplicationDifferences rule is malformed or its jq does not compile
+ */
+export function compareApplications(
+  live: JsonObject,
+  generated: JsonObject,
+  options: ApplicationUpdateOptions = {},
+): ApplicationUpdate {
+  const liveMeta = isObject(live.metadata) ? live.metadata : {};
+  const generatedMeta = isObject(generated.metadata) ? generated.metadata : {};
+  const annotations = preserve(generatedMeta.annotations, liveMeta.annotations, [
+    ...(options.preservedAnnotations ?? []),
+    ...defaultPreservedAnnotations,
+  ]);
+  const labels = preserve(generatedMeta.labels, liveMeta.labels, options.preservedLabels ?? []);
+  const finalizers = [
+    ...stringList(generatedMeta.finalizers),
+    ...stringList(liveMeta.finalizers).filter(
+      (f) =>
+        preservedFinalizerPrefixes.some((prefix) => f.startsWith(prefix)) &&
+        !stringList(generatedMeta.finalizers).includes(f),
+    ),
+  ];
+  const metadata: JsonObject = omitKeys({ ...liveMeta }, ["labels", "annotations", "finalizers"]);
+  if (labels !== undefined) metadata.labels = labels;
+  if (annotations !== undefined) metadata.annotations = annotations;
+  if (finalizers.length > 0) metadata.finalizers = finalizers;
+  const desired: JsonObject = { ...live, metadata, spec: normalizeApplicationSpec(generated.spec) };
+  const normalizedLive: JsonObject = { ...live, spec: normalizeApplicationSpec(live.spec) };
+  const settings = applicationDiffSettings(options);
+  const [liveForCompare, desiredForCompare] = [normalizedLive, desired].map((app) =>
+    renormalize(applyIgnoreRules(withApplicationKind(app), settings)),
+  ) as [JsonObject, JsonObject];
+  if (jsonEqual(liveForCompare, desiredForCompare))
+    return { changed: false, desired: normalizedLive, patch: undefined };
+  return { changed: true, desired, patch: createMergePatch(liveForCompare, desiredForCompare) };
+}
+
+function withApplicationKind(app: JsonObject): JsonObject {
+  return { ...app, apiVersion: "argoproj.io/v1alpha1", kind: "Application" };
+}
+
+function renormalize(app: JsonObject): JsonObject {
+  return { ...app, spec: normalizeApplicationSpec(app.spec) };
+}
+
+function applicationDiffSettings(options: ApplicationUpdateOptions): DiffSettings {
+  const rules: IgnoreDifferencesRule[] = (options.ignoreApplicationDifferences ?? []).map(
+    (rule, index) => {
+      const where = `ignoreApplicationDifferences[${index}]`;
+      if (!isObject(rule)) throw new Error(`${where}: must be an object`);
+      const list = (key: string): string[] => {
+        const value = rule[key];
+        if (value === undefined || value === null) return [];
+        if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
+          throw new Error(`${where}.${key}: must be a list of strings`);
+        return value as string[];
+      };
+      return {
+        group: "argoproj.io",
+        kind: "Application",
+        name: typeof rule.name === "string" ? rule.name : "",
+        namespace: "",
+        jsonPointers: list("jsonPointers"),
+        jqPathExpressions: list("jqPathExpressions"),
+        managedFieldsManagers: [],
+      };
+    },
+  );
+  return { ...emptyDiffSettings, rules, jqTimeoutMs: options.jqTimeoutMs ?? 1000 };
+}
+
+function preserve(
+  generated: JsonValue | undefined,
+  live: JsonValue | undefined,
+  keys: readonly string[],
+): JsonObject | undefined {
+  let out: JsonObject | undefined = isObject(generated) ? { ...generated } : undefined;
+  for (const key of keys) {
+    if (isObject(live) && Object.hasOwn(live, key)) {
+      out ??= {};
+      out[key] = live[key] ?? "";
+    }
+  }
+  return out;
+}
+
+function stringList(value: JsonValue | undefined): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+/**
+ * Argo CD's NormalizeApplicationSpec on JSON: project "" → "default"; a syncPolicy whose fields
+ * are all empty is removed; in each source, empty helm and kustomize blocks are removed and a
+ * directory block with nothing but include/exclude keeps only those.
+ */
+export function normalizeApplicationSpec(spec: JsonValue | undefined): JsonObject {
+  const out: JsonObject = isObject(spec) ? structuredClone(spec) : {};
+  if (typeof out.project !== "string" || out.project === "") out.project = "default";
+  if (out.syncPolicy !== undefined && isZero(out.syncPolicy)) delete out.syncPolicy;
+  const sources =
+    Array.isArray(out.sources) && out.sources.length > 0
+      ? out.sources
+      : isObject(out.source)
+        ? [out.source]
+        : [];
+  for (const source of sources) if (isObject(source)) normalizeSource(source);
+  return out;
+}
+
+function normalizeSource(source: JsonObject): void {
+  if (source.kustomize !== undefined && isZero(source.kustomize)) delete source.kustomize;
+  if (source.helm !== undefined && isZero(source.helm)) delete source.helm;
+  const directory = source.directory;
+  if (isObject(directory) && isZero(omitKeys(directory, ["include", "exclude"]))) {
+    const kept = Object.fromEntries(
+      Object.entries(directory).filter(
+        ([key, value]) => (key === "include" || key === "exclude") && value !== "",
+      ),
+    );
+    if (Object.keys(kept).length === 0) delete source.directory;
+    else source.directory = kept;
+  } else if (directory === null) delete source.directory;
+}
+
+function isZero(value: JsonValue | undefined): boolean {
+  if (value === undefined || value === null || value === "" || value === false || value === 0)
+    return true;
+  if (Array.isArray(value)) return value.length === 0;
+  if (isObject(value)) return Object.values(value).every(isZero);
+  return false;
+}
+
+/** A JSON merge patch turning `from` into `to` (controller-runtime client.MergeFrom). */
+export function createMergePatch(from: JsonObject, to: JsonObject): JsonObject {
+  const patch: JsonObject = {};
+  for (const key of Object.keys(from)) if (!Object.hasOwn(to, key)) patch[key] = null;
+  for (const [key, value] of Object.entries(to)) {
+    const before = from[key];
+    if (isObject(before) && isObject(value)) {
+      const nested = createMergePatch(before, value);
+      if (Object.keys(nested).length > 0) patch[key] = nested;
+    } else if (!jsonEqual(before, value)) patch[key] = value;
+  }
+  return patch;
+}
