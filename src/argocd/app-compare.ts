@@ -102,7 +102,7 @@ function applicationDiffSettings(options: ApplicationUpdateOptions): DiffSetting
         if (value === undefined || value === null) return [];
         if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
           throw new Error(`${where}.${key}: must be a list of strings`);
-        return value as string[];
+        return value;
       };
       return {
         group: "argoproj.io",

@@ -61,7 +61,18 @@ export function maskDiff(
   sensitiveAnnotations: readonly string[] = [],
 ): ResourceDiff {
   const masked = hideSecretData(diff.predictedLive, diff.normalizedLive, sensitiveAnnotations);
-  return { ...diff, predictedLive: masked.target, normalizedLive: masked.live };
+  // The normalized pair holds the same values: mask it too, so nothing in the result leaks them.
+  const pair = hideSecretData(
+    diff.normalization.desired,
+    diff.normalization.live,
+    sensitiveAnnotations,
+  );
+  return {
+    ...diff,
+    predictedLive: masked.target,
+    normalizedLive: masked.live,
+    normalization: { ...diff.normalization, desired: pair.target, live: pair.live },
+  };
 }
 
 function lastAppliedOf(live: JsonObject): JsonObject | undefined {
@@ -159,7 +170,7 @@ export function mergePatch(target: JsonValue, patch: JsonValue): JsonValue {
   if (!isObject(patch)) return patch;
   const out: JsonObject = isObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
+    if (value === null) Reflect.deleteProperty(out, key);
     else out[key] = mergePatch(out[key] ?? null, value);
   }
   return out;

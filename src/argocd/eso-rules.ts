@@ -87,3 +87,63 @@ export function esoRuleCovered(
         rule.jsonPointers.includes("/data")),
   );
 }
+
+/**
+ * Adds to an Application the ESO drift rules its manifests need and existing rules do not cover
+ * (`spec.ignoreDifferences`), and the sync option `RespectIgnoreDifferences=true` so that a sync
+ * keeps the values ESO wrote instead of writing Git's placeholders back. Mutates `app`.
+ * @returns one explanation per change, for `--explain`
+ */
+export function addEsoRulesToApplication(
+  app: JsonObject,
+  manifests: readonly JsonObject[],
+  defaultNamespace: string,
+): string[] {
+  const spec: JsonObject = isObject(app.spec) ? app.spec : (app.spec = {});
+  const existing = Array.isArray(spec.ignoreDifferences) ? spec.ignoreDifferences : [];
+  const parsed = existing.filter(isObject).map((rule) => ({
+    group: typeof rule.group === "string" ? rule.group : "",
+    kind: typeof rule.kind === "string" ? rule.kind : "",
+    name: typeof rule.name === "string" ? rule.name : "",
+    namespace: typeof rule.namespace === "string" ? rule.namespace : "",
+    jsonPointers: stringArray(rule.jsonPointers),
+    jqPathExpressions: stringArray(rule.jqPathExpressions),
+    managedFieldsManagers: stringArray(rule.managedFieldsManagers),
+  }));
+  const explanations: string[] = [];
+  const added: JsonObject[] = [];
+  for (const { rule, explanation } of esoDriftRules(manifests, defaultNamespace)) {
+    if (esoRuleCovered(parsed, rule)) {
+      explanations.push(`already covered: ${explanation}`);
+      continue;
+    }
+    added.push({
+      group: "",
+      kind: "Secret",
+      name: rule.name,
+      namespace: rule.namespace,
+      managedFieldsManagers: rule.managedFieldsManagers,
+    });
+    parsed.push(rule);
+    explanations.push(`added ignoreDifferences rule: ${explanation}`);
+  }
+  if (added.length === 0) return explanations;
+  spec.ignoreDifferences = [...existing, ...added];
+  const syncPolicy: JsonObject = isObject(spec.syncPolicy)
+    ? spec.syncPolicy
+    : (spec.syncPolicy = {});
+  const options = Array.isArray(syncPolicy.syncOptions) ? syncPolicy.syncOptions : [];
+  if (!options.includes("RespectIgnoreDifferences=true")) {
+    syncPolicy.syncOptions = [...options, "RespectIgnoreDifferences=true"];
+    explanations.push(
+      "added syncOptions RespectIgnoreDifferences=true: without it a sync (or self-heal) still writes Git's version of the ignored fields over ESO's values",
+    );
+  }
+  return explanations;
+}
+
+function stringArray(value: unknown): string[] {
+  return Array.isArray(value)
+    ? value.filter((item): item is string => typeof item === "string")
+    : [];
+}

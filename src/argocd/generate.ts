@@ -4,7 +4,7 @@ import { transformEntry, relevantKinds, unknownEntryKeys } from "./generate-para
 import { GeneratorError, type GeneratorContext } from "./generator-context.js";
 import type { GitSource } from "./git-source.js";
 import { isObject, type JsonObject } from "./json.js";
-import type { ParamSet } from "./params.js";
+import { flattenToStrings, type ParamSet } from "./params.js";
 import { renderApplication, type RenderSettings } from "./render.js";
 
 /** What generation reads besides the ApplicationSet. */
@@ -38,6 +38,13 @@ export interface InvalidApplication {
   readonly message: string;
 }
 
+/** A name several param sets rendered to (all copies are skipped, as Argo CD skips them). */
+export interface DuplicateName {
+  readonly name: string;
+  readonly count: number;
+  readonly differingParams: string[];
+}
+
 /** The outcome of one generation (§2 steps 2–4). */
 export interface GenerateResult {
   /** Valid Applications sorted by name; empty when `error` is set. */
@@ -46,6 +53,11 @@ export interface GenerateResult {
   readonly invalid: InvalidApplication[];
   /** Names of ALL generated Applications (valid or not): what deletion must keep. */
   readonly generatedNames: string[];
+  /**
+   * Names generated more than once, how often, and the parameters whose values differ between
+   * the copies (a name that used one of them would have been unique).
+   */
+  readonly duplicates: DuplicateName[];
   /** A generator or render error: nothing may be created, updated or deleted. */
   readonly error?: { readonly reason: string; readonly message: string; readonly field: string };
   /** Entries or keys Argo CD does not recognise (skipped, as upstream skips them). */
@@ -116,7 +128,7 @@ export async function generateApplications(
   };
   const warnings = collectWarnings(appSet);
   const stats = { paramSets: 0, rendered: 0, reused: 0 };
-  const generated: JsonObject[] = [];
+  const generated: Generated[] = [];
   let firstError: GenerateResult["error"];
   for (const [index, entry] of appSet.generators.entries()) {
     const field = `spec.generators[${index}]`;
@@ -145,6 +157,7 @@ export async function generateApplications(
       applications: [],
       invalid: [],
       generatedNames: [],
+      duplicates: [],
       error: firstError,
       warnings,
       stats,
@@ -173,8 +186,8 @@ function renderAll(
   settings: RenderSettings,
   cache: RenderCache | undefined,
   stats: { paramSets: number; rendered: number; reused: number },
-): { apps: JsonObject[]; error?: { message: string; field: string } } {
-  const apps: JsonObject[] = [];
+): { apps: Generated[]; error?: { message: string; field: string } } {
+  const apps: Generated[] = [];
   let error: { message: string; field: string } | undefined;
   const templateKey = cache === undefined ? "" : JSON.stringify([template, settings]);
   for (const set of params) {
@@ -183,14 +196,14 @@ function renderAll(
     const cached = cache?.lookup(templateKey, paramsKey);
     if (cached !== undefined) {
       stats.reused++;
-      apps.push(cached);
+      apps.push({ app: cached, params: set });
       continue;
     }
     try {
       const app = renderApplication(template, set, settings);
       stats.rendered++;
       cache?.store(templateKey, paramsKey, app);
-      apps.push(app);
+      apps.push({ app, params: set });
     } catch (cause) {
       // Upstream records the first render error and keeps going; the result is an error anyway.
       error ??= { message: (cause as Error).message, field: "spec.template" };
@@ -220,7 +233,7 @@ function collectWarnings(appSet: ApplicationSet): string[] {
 
 function validated(
   appSet: ApplicationSet,
-  generated: JsonObject[],
+  generated: Generated[],
   inputs: GenerateInputs,
   warnings: string[],
   stats: GenerateResult["stats"],
@@ -228,7 +241,7 @@ function validated(
   const errors = new Map<string, string>();
   const names = new Set<string>();
   const destinations = destinationResolver(inputs);
-  for (const app of generated) {
+  for (const { app } of generated) {
     const { name, namespace } = appKey(app);
     const key = `${namespace}/${name}`;
     if (name === "") {
@@ -264,6 +277,7 @@ function validated(
       return { namespace: key.slice(0, slash), name: key.slice(slash + 1), message };
     });
   const applications = generated
+    .map(({ app }) => app)
     .filter((app) => {
       const { name, namespace } = appKey(app);
       return !errors.has(`${namespace}/${name}`);
@@ -295,7 +309,8 @@ function validated(
   return {
     applications,
     invalid,
-    generatedNames: [...new Set(generated.map((app) => appKey(app).name))].sort(),
+    generatedNames: [...new Set(generated.map(({ app }) => appKey(app).name))].sort(),
+    duplicates: duplicateNames(generated),
     warnings,
     stats,
     conditions,
@@ -344,4 +359,32 @@ function destinationResolver(
     }
     return "Destination server missing from app spec";
   };
+}
+
+/** A rendered Application and the param set it came from. */
+interface Generated {
+  readonly app: JsonObject;
+  readonly params: ParamSet | null;
+}
+
+function duplicateNames(generated: readonly Generated[]): DuplicateName[] {
+  const byName = new Map<string, (ParamSet | null)[]>();
+  for (const { app, params } of generated) {
+    const name = appKey(app).name;
+    if (name === "") continue;
+    const list = byName.get(name) ?? [];
+    list.push(params);
+    byName.set(name, list);
+  }
+  const out: DuplicateName[] = [];
+  for (const [name, sets] of byName) {
+    if (sets.length < 2) continue;
+    const flat = sets.map((set) => flattenToStrings(set ?? {}));
+    const keys = new Set(flat.flatMap((set) => Object.keys(set)));
+    const differing = [...keys]
+      .filter((key) => new Set(flat.map((set) => set[key])).size > 1)
+      .sort();
+    out.push({ name, count: sets.length, differingParams: differing });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -9,14 +9,14 @@ export function globMatch(pattern: string, text: string): boolean {
     regex = compile(pattern);
     cache.set(pattern, regex);
   }
-  return regex !== null && regex.test(text);
+  return regex?.test(text) === true;
 }
 
 const cache = new Map<string, RegExp | null>();
 
 function compile(pattern: string): RegExp | null {
   const parsed = parseSequence(pattern, 0, false);
-  if (parsed === undefined || parsed.end !== pattern.length) return null;
+  if (parsed?.end !== pattern.length) return null;
   return new RegExp(`^${parsed.regex}$`, "su");
 }
 

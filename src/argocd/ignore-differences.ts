@@ -352,5 +352,5 @@ function stringList(entry: JsonObject, key: string, field: string): string[] {
   if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
     throw new Error(`${field}.${key}: must be a list of strings`);
   }
-  return value as string[];
+  return value;
 }

@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { workerData, type MessagePort } from "node:worker_threads";
 
 interface Jq {
-  raw(input: string, filter: string, flags: string[]): string;
+  raw(input: string, filter: string, flags: string[]): string | undefined;
 }
 
 const { flag, port } = workerData as { flag: Int32Array; port: MessagePort };
@@ -19,7 +19,8 @@ function answer(message: object): void {
 
 port.on("message", (request: { input: string; filter: string }) => {
   try {
-    answer({ output: jq.raw(request.input, request.filter, ["-c"]) });
+    // jq-web returns undefined when the program writes nothing.
+    answer({ output: jq.raw(request.input, request.filter, ["-c"]) ?? "" });
   } catch (error) {
     answer({ error: error instanceof Error ? error.message : String(error) });
   }

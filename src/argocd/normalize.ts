@@ -45,7 +45,7 @@ export function normalizeSecret(secret: JsonObject): JsonObject {
   }
   if (isObject(out.data)) {
     const data: JsonObject = {};
-    for (const [key, value] of Object.entries(out.data)) data[key] = value === null ? "" : value;
+    for (const [key, value] of Object.entries(out.data)) data[key] = value ?? "";
     out = { ...out, data };
   }
   return out;
@@ -78,6 +78,8 @@ export interface NormalizedPair {
   desired: JsonObject | undefined;
   /** Paths removed by managedFieldsManagers. */
   managedFieldsRemoved: string[][];
+  /** Why a rule could not take effect, when that is knowable. */
+  notes: string[];
   /** Ignore patches tried on the live and the desired object. */
   livePatches: PatchReport[];
   desiredPatches: PatchReport[];
@@ -96,8 +98,21 @@ export function normalizePair(
   settings: DiffSettings,
 ): NormalizedPair {
   let managedFieldsRemoved: string[][] = [];
+  const notes: string[] = [];
   if (live !== undefined && desired !== undefined) {
     const managers = managersFor(settings, desired);
+    if (
+      managers.length > 0 &&
+      isObject(desired.stringData) &&
+      Object.keys(desired.stringData).length > 0
+    ) {
+      // Argo CD folds stringData into data only after this step, so owned data keys written as
+      // stringData in Git never compare here.
+      notes.push(
+        `managedFieldsManagers cannot ignore stringData keys (${Object.keys(desired.stringData).join(", ")}): ` +
+          "Argo CD folds stringData into data after that step; write them under data (base64) in Git",
+      );
+    }
     const result = normalizeManagedFields(live, desired, managers);
     live = result.live;
     desired = result.desired;
@@ -117,6 +132,7 @@ export function normalizePair(
     live: run(live, livePatches),
     desired: run(desired, desiredPatches),
     managedFieldsRemoved,
+    notes,
     livePatches,
     desiredPatches,
   };

@@ -110,3 +110,8 @@ function withLastApplied(
   object.metadata = metadata;
   return object;
 }
+
+/** One Secret manifest with its values masked as Argo CD shows a desired Secret (others unchanged). */
+export function maskSecret(manifest: JsonObject): JsonObject {
+  return hideSecretData(manifest, undefined).target ?? manifest;
+}

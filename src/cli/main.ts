@@ -1,8 +1,11 @@
 import { Command, CommanderError } from "commander";
 import { registerAvp } from "./avp.js";
+import { registerAppset } from "./appset.js";
+import { registerCluster } from "./cluster.js";
 import { registerControllerExternalSecrets } from "./controller-external-secrets.js";
-import { registerDev } from "./dev.js";
 import { registerControllerSealedSecrets } from "./controller-sealed-secrets.js";
+import { registerDev } from "./dev.js";
+import { registerDiff } from "./diff.js";
 import { CliError, ExitCode } from "./errors.js";
 import { registerDemo } from "./demo.js";
 import { registerKeys } from "./keys.js";
@@ -21,8 +24,11 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // Command groups register themselves here, one file each (src/cli/<group>.ts).
+  registerAppset(program);
+  registerCluster(program);
   registerAvp(program);
   registerDev(program);
+  registerDiff(program);
   registerSeal(program);
   registerKeys(program);
   registerDemo(program);
@@ -40,7 +46,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: "user" });
-    return ExitCode.ok;
+    // A command may end with a non-error status of its own (e.g. "some items skipped").
+    return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end through here with exit code 0; usage errors were already printed.
