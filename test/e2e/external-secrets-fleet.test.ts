@@ -148,6 +148,43 @@ test("ExternalSecrets from one Vault: an Argo CD cluster Secret, a ClusterExtern
   });
 
   await t.test(
+    "renaming an Owner target deletes the old Secret; Merge never creates one",
+    async () => {
+      const esRef = {
+        apiVersion: "external-secrets.io/v1",
+        kind: "ExternalSecret",
+        namespace: "argocd",
+        name: "spoke-1",
+      } as const;
+      await h.client.patch(esRef, { spec: { target: { name: "spoke-1-renamed" } } }, "merge");
+      await waitFor("the renamed Secret", () =>
+        h.client.get(secretRef("argocd", "spoke-1-renamed")),
+      );
+      await waitFor(
+        "the old Secret to go",
+        async () => (await h.client.get(secretRef("argocd", "spoke-1-cluster"))) === undefined,
+      );
+      await h.client.create({
+        apiVersion: "external-secrets.io/v1",
+        kind: "ExternalSecret",
+        metadata: { namespace: "argocd", name: "merge-into" },
+        spec: {
+          secretStoreRef: { name: "vault-backend", kind: "ClusterSecretStore" },
+          target: { name: "not-there-yet", creationPolicy: "Merge" },
+          data: [{ secretKey: "auth", remoteRef: { key: "shared/registry", property: "auth" } }],
+        },
+      });
+      const missing = await waitFor("SecretMissing", async () => {
+        const ready = readyCondition(await h.client.get({ ...esRef, name: "merge-into" }));
+        return ready?.reason === "SecretMissing" ? ready : undefined;
+      });
+      assert.equal(missing.status, "True");
+      assert.equal(missing.message, "secret will not be created due to CreationPolicy=Merge");
+      assert.equal(await h.client.get(secretRef("argocd", "not-there-yet")), undefined);
+    },
+  );
+
+  await t.test(
     "an external-secrets.io/v1beta1 ExternalSecret is still served and synced",
     async () => {
       await h.client.create({

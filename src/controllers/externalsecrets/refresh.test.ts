@@ -13,6 +13,7 @@ function es(options: {
   refreshedAt?: number;
   synced?: "current" | "stale" | "never";
   uid?: string;
+  key?: string;
   annotations?: Record<string, string>;
 }) {
   const metadata = {
@@ -30,7 +31,8 @@ function es(options: {
     spec: {
       ...(options.policy ? { refreshPolicy: options.policy } : {}),
       ...(options.interval ? { refreshInterval: options.interval } : {}),
-      data: [{ secretKey: "a", remoteRef: { key: "k" } }],
+      secretStoreRef: { name: "vault", kind: "ClusterSecretStore" },
+      data: [{ secretKey: "a", remoteRef: { key: options.key ?? "k" } }],
     },
     status:
       synced === "never"
@@ -92,7 +94,7 @@ test("refreshDecision() refreshes on the interval, up to 10% early by a stable p
 test("refreshDecision() spreads refreshes that were overdue when the controller started", () => {
   const startedAt = t0 + 5 * hour;
   const delays = Array.from({ length: 200 }, (_, i) => {
-    const object = es({ uid: `uid-${i}` });
+    const object = es({ uid: `uid-${i}`, key: `app-${i}` });
     const decision = refreshDecision(object, true, { now: startedAt, startedAt });
     return decision.sync ? 0 : (decision.requeueAfterMs ?? -1);
   });
@@ -110,4 +112,14 @@ test("refreshDecision() treats a refresh time in the future as due", () => {
     refreshDecision(es({ refreshedAt: t0 + hour }), true, clock(t0)).cause,
     "refreshTimeInFuture",
   );
+});
+
+test("phaseOf() keeps ExternalSecrets that read the same keys within 5% of each other", () => {
+  const same = Array.from({ length: 50 }, (_, i) => phaseOf(es({ uid: `uid-${i}`, key: "db" })));
+  const spread = Math.max(...same) - Math.min(...same);
+  // One group may straddle 0/1; measured on the circle, it stays narrow.
+  const circular = Math.min(spread, 1 - spread);
+  assert.ok(circular <= 0.05, String(circular));
+  const others = Array.from({ length: 50 }, (_, i) => phaseOf(es({ uid: "uid-1", key: `k-${i}` })));
+  assert.ok(Math.max(...others) - Math.min(...others) > 0.5, "different keys, independent phases");
 });

@@ -40,10 +40,47 @@ export interface JitterOptions {
 
 export const defaultJitter: JitterOptions = { earlyFraction: 0.1, catchUpWindowMs: 10 * 60_000 };
 
-/** A stable phase in [0, 1) for an object, from its uid (or namespace/name). */
+function unitHash(text: string): number {
+  return Number.parseInt(sha3224Hex(text).slice(0, 8), 16) / 0x1_0000_0000;
+}
+
+/** How far apart (as a fraction of the interval) ExternalSecrets reading the same keys refresh. */
+const sameKeysSpread = 0.05;
+
+// The remote keys an ExternalSecret reads, with their store: ExternalSecrets that read the same
+// keys (a ClusterExternalSecret's fan-out, copies in many namespaces) get nearly the same phase.
+function readIdentity(es: ExternalSecret): string | undefined {
+  const store = (ref: { name: string; kind?: string } | undefined): string => {
+    const kind = ref?.kind ?? "SecretStore";
+    return kind === "ClusterSecretStore"
+      ? `${kind}/${ref?.name ?? ""}`
+      : `${kind}/${es.metadata.namespace}/${ref?.name ?? ""}`;
+  };
+  const keys = new Set<string>();
+  for (const entry of es.spec.data ?? []) {
+    keys.add(
+      `${store(entry.sourceRef?.storeRef ?? es.spec.secretStoreRef)}/${entry.remoteRef.key}`,
+    );
+  }
+  for (const entry of es.spec.dataFrom ?? []) {
+    const source = store(entry.sourceRef?.storeRef ?? es.spec.secretStoreRef);
+    if (entry.extract !== undefined) keys.add(`${source}/${entry.extract.key}`);
+    if (entry.find !== undefined) keys.add(`${source}/find/${JSON.stringify(entry.find)}`);
+  }
+  return keys.size === 0 ? undefined : [...keys].sort().join("\n");
+}
+
+/**
+ * A stable phase in [0, 1) for an object: from the remote keys it reads, so that ExternalSecrets
+ * reading the same keys refresh within 5 % of the interval of each other (and share their reads),
+ * plus a small per-object offset from its uid (or namespace/name) so they do not all write at
+ * the same instant. Different keys get independent phases.
+ */
 export function phaseOf(es: ExternalSecret): number {
-  const identity = es.metadata.uid ?? `${es.metadata.namespace}/${es.metadata.name}`;
-  return Number.parseInt(sha3224Hex(identity).slice(0, 8), 16) / 0x1_0000_0000;
+  const own = unitHash(es.metadata.uid ?? `${es.metadata.namespace}/${es.metadata.name}`);
+  const keys = readIdentity(es);
+  if (keys === undefined) return own;
+  return (unitHash(keys) + own * sameKeysSpread) % 1;
 }
 
 /** The clock a refresh decision reads: now, and when this controller process started. */
