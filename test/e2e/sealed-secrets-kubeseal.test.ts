@@ -4,7 +4,6 @@
 // (apply, wait --for=condition=Synced). A planted value must appear in no log line, event,
 // status or metric.
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,107 +16,22 @@ import {
   parseManifests,
   type Secret,
 } from "../../src/sealing/index.js";
-import { cliPath } from "../support/paths.js";
 import { keySecret, testKey } from "../support/sealed-secrets.js";
 import {
   startSealedSecretsCluster,
   type SealedSecretsCluster,
 } from "../support/sealed-secrets-cluster.js";
+import {
+  exposeController,
+  kubectl,
+  seal,
+  startControllerProcess,
+  type ControllerProcess,
+} from "../support/sealed-secrets-process.js";
 import { waitFor } from "../support/wait.js";
 
 const planted = "planted-Zq8v1x-secret";
 const plantedB64 = Buffer.from(planted).toString("base64");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(
-  command: string,
-  args: string[],
-  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      command,
-      args,
-      { timeout: 60_000, env: { ...process.env, ...options.env } },
-      (error, stdout, stderr) => {
-        resolve({
-          code: error === null ? 0 : typeof error.code === "number" ? error.code : 1,
-          stdout,
-          stderr,
-        });
-      },
-    );
-    child.stdin?.end(options.input ?? "");
-  });
-}
-
-interface ControllerProcess {
-  readonly child: ChildProcess;
-  readonly apiUrl: string;
-  readonly metricsUrl: string;
-  output(): string;
-  stop(): Promise<number | null>;
-}
-
-async function startControllerProcess(env: SealedSecretsCluster): Promise<ControllerProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      cliPath,
-      "controller",
-      "sealed-secrets",
-      "--kubeconfig",
-      env.kubeconfigPath,
-      "--listen-addr",
-      "127.0.0.1:0",
-      "--listen-metrics-addr",
-      "127.0.0.1:0",
-      "--log-format",
-      "json",
-      "--log-level",
-      "DEBUG",
-      "--unseal-workers",
-      "1",
-      "--key-renew-period",
-      "0",
-      "--key-size",
-      "2048",
-    ],
-    { env: { ...process.env, POD_NAMESPACE: "kube-system" } },
-  );
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => {
-    child.on("exit", (code) => {
-      resolve(code);
-    });
-  });
-  const listening = await waitFor(
-    "the controller's servers",
-    () =>
-      output
-        .split("\n")
-        .filter((line) => line.includes("HTTP servers listening"))
-        .map((line) => JSON.parse(line) as { api: string; metrics: string })[0],
-    { timeoutMs: 60_000 },
-  );
-  return {
-    child,
-    apiUrl: listening.api,
-    metricsUrl: listening.metrics,
-    output: () => output,
-    stop: async () => {
-      child.kill("SIGTERM");
-      return exited;
-    },
-  };
-}
 
 async function setup(
   t: TestContext,
@@ -135,37 +49,9 @@ async function setup(
   t.after(async () => {
     await controller.stop();
   });
-  // The static manifests' Service: unnamed port 8080 (kubeseal then proxies to "http:NAME:").
-  await env.client.create({
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { namespace: "kube-system", name: "sealed-secrets-controller" },
-    spec: {
-      ports: [{ port: 8080, targetPort: 8080 }],
-      selector: { name: "sealed-secrets-controller" },
-    },
-  });
-  env.cluster.registerServiceEndpoint(
-    "kube-system",
-    "sealed-secrets-controller",
-    8080,
-    controller.apiUrl,
-  );
+  await exposeController(env, controller);
   return { env, dir, controller };
 }
-
-const seal = (env: SealedSecretsCluster, args: string[], input?: string): Promise<Run> =>
-  run(
-    process.execPath,
-    [cliPath, "seal", "--kubeconfig", env.kubeconfigPath, ...args],
-    input === undefined ? {} : { input },
-  );
-const kubectl = (env: SealedSecretsCluster, args: string[], input?: string): Promise<Run> =>
-  run(
-    "kubectl",
-    ["--kubeconfig", env.kubeconfigPath, ...args],
-    input === undefined ? {} : { input },
-  );
 
 test("kubeseal's round trip through the service proxy: fetch-cert, seal, apply, wait Synced, validate, re-encrypt", async (t) => {
   const { env, dir, controller } = await setup(t);
