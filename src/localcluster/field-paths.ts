@@ -51,48 +51,56 @@ export function scopedView(
  * Every path of `value` as a FieldSet: leaves, list items of associative and set lists, and
  * (when `mapNodes`) the map-typed objects themselves, as an Update entry records a created map.
  */
-export function collectFields(
+export function collectFields(value: Json, schema: FieldSchema, mapNodes: boolean): FieldSet {
+  const out = new FieldSet();
+  collectInto(value, schema, mapNodes, out, [], true);
+  return out;
+}
+
+// The walks below push/pop one shared path array and descend FieldSet nodes directly: they run
+// on every write, so they avoid building a path array per field.
+function collectInto(
   value: Json,
   schema: FieldSchema,
   mapNodes: boolean,
-  out = new FieldSet(),
-  fieldPath: string[] = [],
-  elements: string[] = [],
-): FieldSet {
+  node: FieldSet,
+  fieldPath: string[],
+  root: boolean,
+): void {
   if (isObject(value)) {
-    const entries = Object.entries(value);
-    if (entries.length === 0 || (mapNodes && elements.length > 0 && schema.isMap(fieldPath))) {
-      if (elements.length > 0) out.insert(elements);
-    }
-    for (const [key, child] of entries) {
-      collectFields(
-        child,
+    let empty = true;
+    for (const key in value) {
+      empty = false;
+      fieldPath.push(key);
+      collectInto(
+        value[key] ?? null,
         schema,
         mapNodes,
-        out,
-        [...fieldPath, key],
-        [...elements, fieldElement(key)],
+        node.child(fieldElement(key)),
+        fieldPath,
+        false,
       );
+      fieldPath.pop();
     }
-    return out;
+    if (!root && (empty || (mapNodes && schema.isMap(fieldPath)))) node.member = true;
+    return;
   }
   if (Array.isArray(value) && value.length > 0) {
     const listType = schema.listType(fieldPath);
     if (listType.type === "set") {
-      for (const item of value) out.insert([...elements, valueElement(item)]);
-      return out;
+      for (const item of value) node.child(valueElement(item)).member = true;
+      return;
     }
     if (listType.type === "map" && value.every(isObject)) {
       for (const item of value) {
-        const itemElements = [...elements, keyElement(item, listType.keys)];
-        out.insert(itemElements);
-        collectFields(item, schema, mapNodes, out, fieldPath, itemElements);
+        const itemNode = node.child(keyElement(item, listType.keys));
+        itemNode.member = true;
+        collectInto(item, schema, mapNodes, itemNode, fieldPath, false);
       }
-      return out;
+      return;
     }
   }
-  if (elements.length > 0) out.insert(elements);
-  return out;
+  if (!root) node.member = true;
 }
 
 /**
@@ -105,23 +113,20 @@ export function changedFields(
   schema: FieldSchema,
 ): FieldSet {
   const out = new FieldSet();
-  diff(before, after, schema, out, [], []);
+  diffInto(before, after, schema, out, [], true);
   return out;
 }
 
-function diff(
+function diffInto(
   before: Json | undefined,
   after: Json,
   schema: FieldSchema,
-  out: FieldSet,
+  node: FieldSet,
   fieldPath: string[],
-  elements: string[],
+  root: boolean,
 ): void {
-  if (deepEqual(before, after)) return;
   if (isObject(after) && isObject(before) && Object.keys(after).length > 0) {
-    for (const [key, child] of Object.entries(after)) {
-      diff(before[key], child, schema, out, [...fieldPath, key], [...elements, fieldElement(key)]);
-    }
+    diffObject(before, after, schema, node, fieldPath);
     return;
   }
   if (Array.isArray(after) && Array.isArray(before)) {
@@ -130,32 +135,38 @@ function diff(
       for (const item of after) {
         const element = keyElement(item, listType.keys);
         const previous = before.find((old) => keyElement(old, listType.keys) === element);
-        const itemElements = [...elements, element];
+        if (previous !== undefined && deepEqual(previous, item)) continue;
+        const itemNode = node.child(element);
         if (previous === undefined) {
-          out.insert(itemElements);
-          collectFields(item, schema, true, out, fieldPath, itemElements);
-        } else {
-          for (const [key, child] of Object.entries(item)) {
-            diff(
-              previous[key],
-              child,
-              schema,
-              out,
-              [...fieldPath, key],
-              [...itemElements, fieldElement(key)],
-            );
-          }
-        }
+          itemNode.member = true;
+          collectInto(item, schema, true, itemNode, fieldPath, false);
+        } else diffObject(previous, item, schema, itemNode, fieldPath);
       }
       return;
     }
     if (listType.type === "set") {
       for (const item of after) {
         if (!before.some((old) => deepEqual(old, item)))
-          out.insert([...elements, valueElement(item)]);
+          node.child(valueElement(item)).member = true;
       }
       return;
     }
   }
-  collectFields(after, schema, true, out, fieldPath, elements);
+  collectInto(after, schema, true, node, fieldPath, root);
+}
+
+function diffObject(
+  before: JsonObject,
+  after: JsonObject,
+  schema: FieldSchema,
+  node: FieldSet,
+  fieldPath: string[],
+): void {
+  for (const key in after) {
+    const value = after[key] ?? null;
+    if (deepEqual(before[key], value)) continue;
+    fieldPath.push(key);
+    diffInto(before[key], value, schema, node.child(fieldElement(key)), fieldPath, false);
+    fieldPath.pop();
+  }
 }

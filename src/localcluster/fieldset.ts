@@ -69,36 +69,50 @@ export class FieldSet {
   /** A new set with the members of both. */
   union(other: FieldSet): FieldSet {
     const out = this.copy();
-    for (const path of other.paths()) out.insert(path);
+    out.#add(other);
     return out;
+  }
+
+  #add(other: FieldSet): void {
+    if (other.member) this.member = true;
+    for (const [element, node] of other.children) this.child(element).#add(node);
   }
 
   /** A new set with the members of this one that `other` lacks. */
   difference(other: FieldSet): FieldSet {
     const out = new FieldSet();
-    for (const path of this.paths()) if (!other.has(path)) out.insert(path);
+    out.member = this.member && !other.member;
+    for (const [element, node] of this.children) {
+      const theirs = other.children.get(element);
+      const rest = theirs === undefined ? node.copy() : node.difference(theirs);
+      if (!rest.empty) out.children.set(element, rest);
+    }
     return out;
   }
 
   /** A new set with the members both have. */
   intersection(other: FieldSet): FieldSet {
     const out = new FieldSet();
-    for (const path of this.paths()) if (other.has(path)) out.insert(path);
+    out.member = this.member && other.member;
+    for (const [element, node] of this.children) {
+      const theirs = other.children.get(element);
+      if (theirs === undefined) continue;
+      const both = node.intersection(theirs);
+      if (!both.empty) out.children.set(element, both);
+    }
     return out;
   }
 
   /** A deep copy. */
   copy(): FieldSet {
     const out = new FieldSet();
-    for (const path of this.paths()) out.insert(path);
+    out.#add(this);
     return out;
   }
 
   /** Same members. */
   equals(other: FieldSet): boolean {
-    const mine = this.paths();
-    const theirs = other.paths();
-    return mine.length === theirs.length && mine.every((path) => other.has(path));
+    return this.difference(other).empty && other.difference(this).empty;
   }
 
   /** The FieldsV1 JSON: `"."` for members with children, `{}` leaves, keys in SMD order. */

@@ -93,10 +93,14 @@ export function finishEntries(
   obj: JsonObject,
   entries: readonly ManagedEntry[],
   schema: FieldSchema,
+  fieldsMayBeGone = true,
 ): void {
-  const present = collectFields(trackedView(obj), schema, true);
+  // A create has no earlier fields to drop; every other write may have removed some.
+  const present = fieldsMayBeGone ? collectFields(trackedView(obj), schema, true) : undefined;
   const kept = entries
-    .map((entry) => ({ ...entry, fields: entry.fields.intersection(present) }))
+    .map((entry) =>
+      present === undefined ? entry : { ...entry, fields: entry.fields.intersection(present) },
+    )
     .filter((entry) => !entry.fields.empty);
   const meta = objectAt(obj, "metadata");
   if (meta === undefined) return;
@@ -159,5 +163,5 @@ export function recordUpdate(
     subresource: ctx.subresource,
     fields,
   });
-  finishEntries(after, result, ctx.schema);
+  finishEntries(after, result, ctx.schema, before !== undefined);
 }

@@ -51,7 +51,8 @@ export class WatchHub {
   #timing: WatchTiming;
   #clock: () => Date;
   #open = new Set<() => void>();
-  #encoded = new WeakMap<StoreEvent, Map<string, string>>();
+  #encodedEvent: StoreEvent | undefined;
+  #encoded = new Map<string, string>();
 
   constructor(
     store: Store,
@@ -211,17 +212,17 @@ export class WatchHub {
       const obj = eventType === "BOOKMARK" ? stored : toServed(type, stored);
       return `${JSON.stringify({ type: eventType, object: obj })}\n`;
     }
-    // Many watchers of one version see the same bytes: encode each event once per version.
-    let byVersion = this.#encoded.get(event);
-    if (byVersion === undefined) {
-      byVersion = new Map();
-      this.#encoded.set(event, byVersion);
+    // Watchers are told of a commit one after another, so the lines of the newest event are kept
+    // for the next watcher of the same version (and no older lines are retained).
+    if (this.#encodedEvent !== event) {
+      this.#encodedEvent = event;
+      this.#encoded.clear();
     }
     const version = apiVersionOf(type);
-    let line = byVersion.get(version);
+    let line = this.#encoded.get(version);
     if (line === undefined) {
       line = `${JSON.stringify({ type: eventType, object: toServed(type, stored) })}\n`;
-      byVersion.set(version, line);
+      this.#encoded.set(version, line);
     }
     return line;
   }
