@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
+import { startLocalCluster } from "../../localcluster/index.js";
 import { startVaultDouble } from "../../../test/support/vault-double.js";
 import { createStoreClient, isReferentStore, type CredentialReader } from "./store-client.js";
 import { StoreClients } from "./store-clients.js";
@@ -151,4 +155,75 @@ test("StoreClients keeps one client per store, one per namespace for a referent 
   const changed = { ...referent, metadata: { ...referent.metadata, generation: 2 } };
   assert.notEqual(await clients.get(changed, "team-a"), a1);
   assert.equal(clients.size, 2);
+});
+
+test("createStoreClient() reaches another cluster for provider.kubernetes with the bearer token a Secret holds", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "eso-k8s-store-"));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  writeFileSync(join(dir, "tokens"), 'spoke-token,hub,uid-1,"system:masters"\n');
+  const spoke = await startLocalCluster({ tokensFile: join(dir, "tokens") });
+  t.after(() => spoke.close());
+  const reads: string[] = [];
+  const spec = (token: string) =>
+    store("ClusterSecretStore", {
+      kubernetes: {
+        remoteNamespace: "default",
+        server: { url: spoke.url },
+        auth: { token: { bearerToken: { name: token, key: "token", namespace: "eso" } } },
+      },
+    });
+  const values = { "eso/good/token": "spoke-token\n", "eso/bad/token": "wrong" };
+  const client = await createStoreClient(spec("good"), {
+    credentials: credentials(values, reads),
+    namespace: "team-a",
+  });
+  await client.provider.pushSecret(
+    { password: Buffer.from("pushed") },
+    { secretKey: "password", remoteRef: { remoteKey: "app", property: "password" } },
+  );
+  const value = await client.provider.getSecret({ key: "app", property: "password" });
+  assert.equal(Buffer.from(value ?? []).toString(), "pushed");
+  assert.deepEqual(await client.provider.validate(), { status: "Ready" });
+  assert.deepEqual(reads, ["eso/good/token"]);
+  assert.equal(isReferentStore(spec("good")), false);
+  const refused = await createStoreClient(spec("bad"), {
+    credentials: credentials(values),
+    namespace: "team-a",
+  });
+  assert.equal((await refused.provider.validate()).status, "Error");
+  await assert.rejects(refused.provider.getSecret({ key: "app" }), /401/);
+});
+
+test("createStoreClient() names the field a provider.kubernetes store gets wrong", async () => {
+  const none = credentials({});
+  const attempt = (kubernetes: Record<string, unknown>) =>
+    createStoreClient(store("SecretStore", { kubernetes }), {
+      credentials: none,
+      namespace: "team-a",
+    });
+  const token = { token: { bearerToken: { name: "t", key: "token" } } };
+  await assert.rejects(
+    attempt({ server: { url: "http://127.0.0.1:1" } }),
+    /^Error: spec\.provider\.kubernetes\.auth: one of auth or authRef is required$/,
+  );
+  await assert.rejects(
+    attempt({ auth: token, authRef: { name: "kubeconfig", key: "value" } }),
+    /^Error: spec\.provider\.kubernetes: auth and authRef are mutually exclusive$/,
+  );
+  await assert.rejects(
+    attempt({ auth: { ...token, cert: {} } }),
+    /exactly one of token, serviceAccount or cert is required/,
+  );
+  await assert.rejects(
+    attempt({ auth: { serviceAccount: { name: "reader" } } }),
+    /^Error: spec\.provider\.kubernetes\.auth\.serviceAccount: not supported by this controller/,
+  );
+  await assert.rejects(
+    attempt({ auth: { token: { bearerToken: { name: "t" } } } }),
+    /^Error: spec\.provider\.kubernetes\.auth\.token\.bearerToken: name and key are required$/,
+  );
+  await assert.rejects(attempt({ auth: token }), /cannot get Secret "team-a\/t": not found/);
+  assert.equal(isReferentStore(store("ClusterSecretStore", { kubernetes: { auth: token } })), true);
 });

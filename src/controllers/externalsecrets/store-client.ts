@@ -1,13 +1,17 @@
 import { readFile } from "node:fs/promises";
 import {
   createFakeProvider,
+  createKubernetesProvider,
   createVaultProvider,
+  kubeClientForCluster,
+  kubeClientFromKubeconfig,
   type FakeEntry,
   type SecretsProvider,
   type ValidationResult,
   type VaultAuth,
   type VaultClientOptions,
 } from "../../providers/index.js";
+import type { KubeClient } from "../../kube/index.js";
 import { parseGoDuration } from "./go-duration.js";
 import { SharedReadVaultClient, type VaultCallObserver } from "./shared-reads.js";
 import { storeProviderKey } from "./parse-store.js";
@@ -85,6 +89,19 @@ function vaultReferences(vault: Json): Json[] {
   return candidates.map(record).filter((ref): ref is Json => ref !== undefined);
 }
 
+/** The `{name, key, namespace}` selectors a Kubernetes store's auth holds (not the CA). */
+function kubernetesReferences(kubernetes: Json): Json[] {
+  const auth = record(kubernetes.auth) ?? {};
+  const candidates: unknown[] = [
+    record(auth.token)?.bearerToken,
+    auth.serviceAccount,
+    record(auth.cert)?.clientCert,
+    record(auth.cert)?.clientKey,
+    kubernetes.authRef,
+  ];
+  return candidates.map(record).filter((ref): ref is Json => ref !== undefined);
+}
+
 /**
  * Whether a ClusterSecretStore's credentials are referent (spec §1.3): some reference names no
  * namespace, so it resolves in the namespace of each ExternalSecret or PushSecret, and the store
@@ -93,14 +110,20 @@ function vaultReferences(vault: Json): Json[] {
 export function isReferentStore(store: SecretStore): boolean {
   if (store.kind !== "ClusterSecretStore") return false;
   const vault = record(store.spec.provider.vault);
-  if (vault === undefined) return false;
-  return vaultReferences(vault).some((ref) => text(ref.namespace) === undefined);
+  const kubernetes = record(store.spec.provider.kubernetes);
+  const references = [
+    ...(vault === undefined ? [] : vaultReferences(vault)),
+    ...(kubernetes === undefined ? [] : kubernetesReferences(kubernetes)),
+  ];
+  return references.some((ref) => text(ref.namespace) === undefined);
 }
 
 /**
  * Builds the provider client for a store (ESO's `NewClient`): Vault (KV v1/v2; token, AppRole,
  * Kubernetes, JWT, LDAP and userpass auth; namespaces; CA bundle or caProvider; mTLS; extra
- * headers; retrySettings) and Fake. Credential references are read once, here.
+ * headers; retrySettings), Kubernetes (this or another cluster by URL, CA and bearer token or
+ * client certificate, or a whole kubeconfig by `authRef`) and Fake. Credential references are
+ * read once, here.
  * @throws Error naming the store and field for an unsupported provider or auth method, or a
  *   credential that cannot be read
  */
@@ -119,8 +142,16 @@ export async function createStoreClient(
     return { provider, forPush: () => provider, close: () => provider.close() };
   }
   if (key === "vault") return vaultClient(store, spec, options);
+  if (key === "kubernetes") {
+    const provider = createKubernetesProvider({
+      client: await kubernetesApiClient(store, spec, options),
+      remoteNamespace: text(spec.remoteNamespace) ?? "default",
+    });
+    // Upstream's Kubernetes provider writes no ownership marker, so there is no owner to add.
+    return { provider, forPush: () => provider, close: () => provider.close() };
+  }
   throw new Error(
-    `provider ${JSON.stringify(key)} is not supported by this controller (supported: vault, fake)`,
+    `provider ${JSON.stringify(key)} is not supported by this controller (supported: vault, kubernetes, fake)`,
   );
 }
 
@@ -150,7 +181,7 @@ async function vaultClient(
   if (server === undefined) throw new Error(`${where}.server: required`);
   const version = vault.version === "v1" ? "v1" : "v2";
   const auth = await vaultAuth(store, record(vault.auth) ?? {}, options);
-  const ca = await caBundle(store, vault, options);
+  const ca = await caBundle(store, vault, "spec.provider.vault", options);
   const tls = await clientTls(store, record(vault.tls), options);
   const retry = store.spec.retrySettings;
   const headers = record(vault.headers);
@@ -197,6 +228,100 @@ async function vaultClient(
   };
 }
 
+/** Reads the Secret a `{name, key, namespace}` selector names, as text. */
+async function selectedSecret(
+  store: SecretStore,
+  options: StoreClientOptions,
+  ref: unknown,
+  field: string,
+  defaultKey?: string,
+): Promise<string> {
+  const selector = record(ref);
+  const name = text(selector?.name);
+  const key = text(selector?.key) ?? defaultKey;
+  if (name === undefined || key === undefined)
+    throw new Error(`${field}: name and key are required`);
+  const bytes = await options.credentials.secretKey(
+    refNamespace(store, selector, options),
+    name,
+    key,
+  );
+  return Buffer.from(bytes).toString("utf8");
+}
+
+// ESO's provider.kubernetes (spec §8.5): `authRef` (a whole kubeconfig) or `server` + exactly one
+// of `auth.token`, `auth.cert`, `auth.serviceAccount`.
+async function kubernetesApiClient(
+  store: SecretStore,
+  kubernetes: Json,
+  options: StoreClientOptions,
+): Promise<KubeClient> {
+  const where = "spec.provider.kubernetes";
+  const auth = record(kubernetes.auth);
+  if (kubernetes.authRef !== undefined) {
+    if (auth !== undefined) throw new Error(`${where}: auth and authRef are mutually exclusive`);
+    const kubeconfig = await selectedSecret(store, options, kubernetes.authRef, `${where}.authRef`);
+    try {
+      return kubeClientFromKubeconfig(kubeconfig);
+    } catch (error) {
+      throw new Error(`${where}.authRef: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  if (auth === undefined) throw new Error(`${where}.auth: one of auth or authRef is required`);
+  const methods = ["token", "serviceAccount", "cert"].filter((m) => auth[m] !== undefined);
+  if (methods.length !== 1)
+    throw new Error(`${where}.auth: exactly one of token, serviceAccount or cert is required`);
+  if (auth.serviceAccount !== undefined) {
+    throw new Error(
+      `${where}.auth.serviceAccount: not supported by this controller (no TokenRequest); use auth.token`,
+    );
+  }
+  const server = record(kubernetes.server) ?? {};
+  // Upstream's default is the in-cluster API server; a bare host name means https.
+  const url = text(server.url) ?? "kubernetes.default";
+  const address = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`;
+  const ca = await caBundle(store, server, `${where}.server`, options);
+  const token = record(auth.token);
+  const cert = record(auth.cert);
+  const credentials =
+    token !== undefined
+      ? {
+          token: (
+            await selectedSecret(
+              store,
+              options,
+              token.bearerToken,
+              `${where}.auth.token.bearerToken`,
+            )
+          ).trim(),
+        }
+      : {
+          clientCert: await selectedSecret(
+            store,
+            options,
+            cert?.clientCert,
+            `${where}.auth.cert.clientCert`,
+          ),
+          clientKey: await selectedSecret(
+            store,
+            options,
+            cert?.clientKey,
+            `${where}.auth.cert.clientKey`,
+          ),
+        };
+  try {
+    return kubeClientForCluster({
+      server: address,
+      ...(ca === undefined ? {} : { caBundle: ca }),
+      ...credentials,
+      // Plain http has no TLS to verify; client-node only sends a token over it this way.
+      ...(address.toLowerCase().startsWith("http://") ? { insecureSkipVerify: true } : {}),
+    });
+  } catch (error) {
+    throw new Error(`${where}.server.url: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 // The first configured method wins, in upstream's order (spec §8.1).
 async function vaultAuth(
   store: SecretStore,
@@ -206,19 +331,8 @@ async function vaultAuth(
   const where = "spec.provider.vault.auth";
   const loginNamespace = text(auth.namespace);
   const ns = loginNamespace === undefined ? {} : { namespace: loginNamespace };
-  const secret = async (ref: unknown, field: string, defaultKey?: string): Promise<string> => {
-    const selector = record(ref);
-    const name = text(selector?.name);
-    const key = text(selector?.key) ?? defaultKey;
-    if (name === undefined || key === undefined)
-      throw new Error(`${where}.${field}: name and key are required`);
-    const bytes = await options.credentials.secretKey(
-      refNamespace(store, selector, options),
-      name,
-      key,
-    );
-    return Buffer.from(bytes).toString("utf8").trim();
-  };
+  const secret = async (ref: unknown, field: string, defaultKey?: string): Promise<string> =>
+    (await selectedSecret(store, options, ref, `${where}.${field}`, defaultKey)).trim();
   if (auth.tokenSecretRef !== undefined) {
     return { method: "token", token: await secret(auth.tokenSecretRef, "tokenSecretRef") };
   }
@@ -303,18 +417,20 @@ function refNamespace(
   return store.metadata.namespace ?? options.namespace;
 }
 
+// `caBundle` (base64 PEM) or `caProvider` (a Secret or ConfigMap) of a block at `where`.
 async function caBundle(
   store: SecretStore,
-  vault: Json,
+  block: Json,
+  where: string,
   options: StoreClientOptions,
 ): Promise<string | undefined> {
-  const inline = text(vault.caBundle);
+  const inline = text(block.caBundle);
   if (inline !== undefined) return Buffer.from(inline, "base64").toString("utf8");
-  const provider = record(vault.caProvider);
+  const provider = record(block.caProvider);
   if (provider === undefined) return undefined;
   const name = text(provider.name);
   const key = text(provider.key) ?? "ca.crt";
-  if (name === undefined) throw new Error("spec.provider.vault.caProvider.name: required");
+  if (name === undefined) throw new Error(`${where}.caProvider.name: required`);
   if (store.kind === "ClusterSecretStore" && text(provider.namespace) === undefined)
     throw new Error("missing namespace on caProvider secret");
   const namespace = refNamespace(store, provider, options);
