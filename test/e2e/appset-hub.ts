@@ -11,7 +11,7 @@ import { Writable } from "node:stream";
 import type { TestContext } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Registry } from "prom-client";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import {
   addApplicationSetController,
   type ApplicationSetControllerOptions,
@@ -95,8 +95,10 @@ export interface RunningController {
   /** Everything logged so far. */
   readonly logs: () => string;
   readonly registry: Registry;
-  /** Resolves once `count` reconciles have completed and the queue is empty. */
-  settled(count: number): Promise<void>;
+  /** How many reconciles have completed so far. */
+  reconciles(): Promise<number>;
+  /** Resolves once more than `after` reconciles have completed and the queue is empty. */
+  settled(after?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -109,7 +111,7 @@ export interface Hub {
   kubectl(args: readonly string[], stdin?: string): Promise<string>;
   /** Applies YAML or objects with kubectl. */
   apply(manifests: string | readonly KubeObject[]): Promise<void>;
-  startController(options?: Partial<ApplicationSetControllerOptions>): Promise<RunningController>;
+  startController(options?: Partial<ApplicationSetControllerOptions>): RunningController;
   /** The Applications of the argocd namespace, by name. */
   applications(): Promise<Map<string, KubeObject>>;
   appSet(name: string): Promise<KubeObject | undefined>;
@@ -151,9 +153,7 @@ export async function startHub(t: TestContext): Promise<Hub> {
     });
   const apply = async (manifests: string | readonly KubeObject[]): Promise<void> => {
     const text =
-      typeof manifests === "string"
-        ? manifests
-        : manifests.map((m) => JSON.stringify(m)).join("\n---\n");
+      typeof manifests === "string" ? manifests : manifests.map((m) => stringify(m)).join("---\n");
     await kubectl(["apply", "-f", "-"], text);
   };
   await kubectl(["apply", "-f", crdDir]);
@@ -177,8 +177,8 @@ export async function startHub(t: TestContext): Promise<Hub> {
     repo,
     kubectl,
     apply,
-    async startController(options = {}) {
-      const controller = await runHubController(kc, repo, options);
+    startController(options = {}) {
+      const controller = runHubController(kc, repo, options);
       controllers.push(controller);
       return controller;
     },
@@ -202,11 +202,11 @@ export async function startHub(t: TestContext): Promise<Hub> {
   };
 }
 
-async function runHubController(
+function runHubController(
   kc: KubeConfig,
   repo: TestRepo,
   options: Partial<ApplicationSetControllerOptions>,
-): Promise<RunningController> {
+): RunningController {
   const client = new RecordingClient(kc, { fieldManager: "argocd-applicationset-controller" });
   const registry = new Registry();
   let logs = "";
@@ -245,9 +245,10 @@ async function runHubController(
     writes: () => client.writes.filter((write) => write.kind !== "Event"),
     logs: () => logs,
     registry,
-    async settled(count) {
-      await waitFor(`${count} reconciles and an empty queue`, async () => {
-        return (await reconciles()) >= count && (await depth()) === 0;
+    reconciles,
+    async settled(after = 0) {
+      await waitFor(`more than ${after} reconciles and an empty queue`, async () => {
+        return (await reconciles()) > after && (await depth()) === 0;
       });
     },
     stop() {

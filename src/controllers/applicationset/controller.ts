@@ -148,7 +148,7 @@ function equalEmpty(a: unknown, b: unknown): boolean {
     v === undefined ||
     v === null ||
     (Array.isArray(v) && v.length === 0) ||
-    (typeof v === "object" && v !== null && Object.keys(v).length === 0);
+    (typeof v === "object" && Object.keys(v).length === 0);
   if (empty(a) && empty(b)) return true;
   return isDeepStrictEqual(a, b);
 }

@@ -225,8 +225,7 @@ function ownersAfterUpsert(live: KubeObject, appSet: AppSetRef): OwnerReference[
   const index = current.findIndex((ref) => refersTo(ref, appSet.name));
   const existing = current[index];
   if (
-    existing !== undefined &&
-    existing.uid === wanted.uid &&
+    existing?.uid === wanted.uid &&
     existing.controller === true &&
     existing.blockOwnerDeletion === true &&
     existing.apiVersion === wanted.apiVersion

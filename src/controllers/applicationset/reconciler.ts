@@ -159,7 +159,7 @@ export class ApplicationSetReconciler {
   }
 
   #prepare(object: KubeObject): Prepared {
-    const appSet = readApplicationSet(object as JsonObject, this.#settings.namespace);
+    const appSet = readApplicationSet(object, this.#settings.namespace);
     const fields = readControllerFields(object as JsonObject);
     let policy: ApplicationsSyncPolicy;
     try {
@@ -268,7 +268,7 @@ export class ApplicationSetReconciler {
     const key = `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
     const stamp = `${object.metadata?.uid ?? ""}/${String(object.metadata?.generation ?? "")}`;
     const entry = this.#renderCaches.get(key);
-    if (entry !== undefined && entry.stamp === stamp && entry.cache.size <= 2 * entry.size + 100) {
+    if (entry?.stamp === stamp && entry.cache.size <= 2 * entry.size + 100) {
       entry.size = Math.max(entry.size, entry.cache.size);
       return entry.cache;
     }
