@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { generateIdentity, identityToRecipient } from "age-encryption";
-import { cliPath } from "../../test/support/paths.js";
+import { stringify } from "yaml";
+import { cliPath, testdata } from "../../test/support/paths.js";
+import { keySecret, sealedFor, testKey } from "../../test/support/sealed-secrets.js";
 import { byo2048, byo4096 } from "../../test/support/sealing.js";
 import { decodeSecret, parseKeySecret, parseManifests, sealingKeyLabel } from "../sealing/index.js";
 
@@ -196,4 +198,144 @@ test("keys backup encrypts key Secrets to age recipients; restore and verify-bac
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /^error: cannot open backup /);
   });
+});
+
+interface KeyReportJson {
+  keys: {
+    name: string;
+    fingerprint: string;
+    state: string | null;
+    sealedSecrets: { object: string; source: string }[];
+  }[];
+  unopened: { object: string; source: string; items: string[]; error?: string }[];
+  sealedSecrets: number;
+  rsaOperations: number;
+}
+
+// A repository sealed with keys a and b (one SealedSecret with an item of each), and the key files
+// `keys report` is given: a (active), b (compromised) and c (a bare PEM key nothing depends on).
+function reportRepo(dir: string): { repo: string; keyArgs: string[] } {
+  const [a, b] = [testKey("a"), testKey("b")];
+  const repo = join(dir, "repo");
+  mkdirSync(join(repo, "clusters", "a"), { recursive: true });
+  mkdirSync(join(repo, "clusters", "b"), { recursive: true });
+  const put = (path: string, value: unknown): void => {
+    writeFileSync(join(repo, path), stringify(value));
+  };
+  put("clusters/a/db.yaml", sealedFor(a, "team-a", "db", { password: "p" }));
+  put("clusters/a/web.yaml", sealedFor(a, "team-a", "web", { token: "t" }));
+  put("clusters/b/api.yaml", sealedFor(b, "team-b", "api", { key: "k" }));
+  const mixed = sealedFor(a, "team-a", "mixed", { x: "1" });
+  mixed.spec.encryptedData.y =
+    sealedFor(b, "team-a", "mixed", { y: "2" }).spec.encryptedData.y ?? "";
+  put("clusters/mixed.yaml", mixed);
+  put("clusters/config.yaml", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } });
+  writeFileSync(join(repo, "clusters", "notes.yaml"), "{ not: [yaml");
+  const keyA = join(dir, "a.yaml");
+  const keyB = join(dir, "b.yaml");
+  writeFileSync(keyA, stringify(keySecret(a, { name: "sealed-secrets-keyaaaaa" })));
+  writeFileSync(
+    keyB,
+    stringify(keySecret(b, { name: "sealed-secrets-keybbbbb", state: "compromised" })),
+  );
+  return {
+    repo,
+    keyArgs: ["--key", keyA, "--key", keyB, "--key", testdata("sealedsecrets", "key-c.key")],
+  };
+}
+
+test("keys report lists which SealedSecrets depend on which key, and the keys nothing needs", (t) => {
+  const dir = workdir(t);
+  const { repo, keyArgs } = reportRepo(dir);
+  const json = run(["keys", "report", repo, ...keyArgs, "-o", "json"]);
+  assert.equal(json.status, 0, json.stderr);
+  const report = JSON.parse(json.stdout) as KeyReportJson;
+  const keyC = testdata("sealedsecrets", "key-c.key");
+  assert.deepEqual(
+    report.keys.map((key) => [key.name, key.state, key.sealedSecrets]),
+    [
+      [
+        "sealed-secrets-keyaaaaa",
+        "active",
+        [
+          { object: "team-a/db", source: "clusters/a/db.yaml" },
+          { object: "team-a/web", source: "clusters/a/web.yaml" },
+          { object: "team-a/mixed", source: "clusters/mixed.yaml" },
+        ],
+      ],
+      [
+        "sealed-secrets-keybbbbb",
+        "compromised",
+        [
+          { object: "team-b/api", source: "clusters/b/api.yaml" },
+          { object: "team-a/mixed", source: "clusters/mixed.yaml" },
+        ],
+      ],
+      [keyC, null, []],
+    ],
+  );
+  assert.equal(report.keys[2]?.fingerprint, testKey("c").fingerprint);
+  assert.deepEqual(report.unopened, []);
+  assert.equal(report.sealedSecrets, 4);
+  const text = run(["keys", "report", repo, ...keyArgs]);
+  assert.equal(text.status, 0, text.stderr);
+  const lines = text.stdout.split("\n");
+  assert.match(
+    lines[0] ?? "",
+    /^key "sealed-secrets-keyaaaaa" \(SHA256:[\w+/]+, active, since \d{4}-\d\d-\d\dT[\d:.]+Z, .*a\.yaml\): 3 SealedSecret\(s\) depend on it$/,
+  );
+  assert.equal(lines[1], "  team-a/db\tclusters/a/db.yaml");
+  assert.ok(
+    lines.includes(
+      `key "${keyC}" (${testKey("c").fingerprint}, ${keyC}): no SealedSecret depends on it, it can be retired`,
+    ),
+    text.stdout,
+  );
+  assert.match(text.stderr, /^4 of 4 SealedSecret\(s\) open with the 3 key\(s\)/);
+});
+
+test("keys report exits 1 naming every SealedSecret no key opens: tampered, foreign key, malformed", (t) => {
+  const dir = workdir(t);
+  const { repo, keyArgs } = reportRepo(dir);
+  const tampered = sealedFor(testKey("a"), "team-a", "tampered", { good: "g", bad: "b" });
+  const blob = Buffer.from(tampered.spec.encryptedData.bad ?? "", "base64");
+  blob[blob.length - 1] = (blob[blob.length - 1] ?? 0) ^ 1;
+  tampered.spec.encryptedData.bad = blob.toString("base64");
+  writeFileSync(join(repo, "tampered.yaml"), stringify(tampered));
+  writeFileSync(
+    join(repo, "foreign.json"),
+    JSON.stringify(sealedFor(testKey("byo-2048"), "team-c", "foreign", { v: "x" })),
+  );
+  writeFileSync(
+    join(repo, "malformed.yaml"),
+    "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: broken, namespace: team-a}\nspec: 3\n",
+  );
+  const result = run(["keys", "report", repo, ...keyArgs, "-o", "json"]);
+  assert.equal(result.status, 1);
+  const report = JSON.parse(result.stdout) as KeyReportJson;
+  assert.deepEqual(
+    report.unopened.map((entry) => [
+      entry.object,
+      entry.source,
+      entry.items,
+      entry.error !== undefined,
+    ]),
+    [
+      ["team-c/foreign", "foreign.json", ["v"], false],
+      ["team-a/broken", "malformed.yaml", [], true],
+      ["team-a/tampered", "tampered.yaml", ["bad"], false],
+    ],
+  );
+  // The tampered SealedSecret's good item still needs key a.
+  assert.ok(report.keys[0]?.sealedSecrets.some((entry) => entry.object === "team-a/tampered"));
+  assert.equal(
+    result.stderr.split("\n").at(-2),
+    'error: no key opens "team-c/foreign" (foreign.json), "team-a/broken" (malformed.yaml), "team-a/tampered" (tampered.yaml)',
+  );
+  const usage = run(["keys", "report"]);
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /needs a DIR, --kubeconfig, or both/);
+  const noKeys = run(["keys", "report", repo]);
+  assert.equal(noKeys.status, 1);
+  assert.match(noKeys.stderr, /no keys to report on/);
 });

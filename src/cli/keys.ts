@@ -4,9 +4,17 @@ import { readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { KeyObject } from "node:crypto";
 import type { Command } from "commander";
+import type { KubeObject } from "../kube/index.js";
 import type { SealedSecret, Secret } from "../sealing/index.js";
 import { CliError } from "./errors.js";
 import { readInput, writeFileAtomic } from "./io.js";
+import {
+  buildKeyReport,
+  formatKeyReport,
+  sealedItems,
+  type ReportKey,
+  type ReportSubject,
+} from "./keys-report.js";
 
 type Sealing = typeof import("../sealing/index.js");
 const loadSealing = (): Promise<Sealing> => import("../sealing/index.js");
@@ -261,23 +269,14 @@ function keyOpening(
   sealed: SealedSecret,
   keys: readonly { name: string; privateKey: KeyObject; fingerprint: string }[],
 ): (typeof keys)[number] | undefined {
-  const label = sealing.labelFor(
-    sealed.metadata.namespace ?? "",
-    sealed.metadata.name ?? "",
-    sealing.scopeOf(sealed.metadata.annotations),
-  );
-  const blobs: Buffer[] = [];
-  for (const value of Object.values(sealed.spec.encryptedData)) {
-    try {
-      blobs.push(sealing.decodeGoBase64(value));
-    } catch {
-      return undefined;
-    }
-  }
-  if (sealed.spec.data !== undefined && sealed.spec.data !== null)
-    blobs.push(sealing.decodeGoBase64(sealed.spec.data));
+  const { label, items } = sealedItems(sealing, sealed);
+  const blobs = items.map(([, blob]) => blob);
+  if (blobs.some((blob) => blob === undefined)) return undefined;
   return keys.find((key) =>
-    blobs.every((blob) => sealing.openWithKey(key.privateKey, blob, label) !== undefined),
+    blobs.every(
+      (blob) =>
+        blob !== undefined && sealing.openWithKey(key.privateKey, blob, label) !== undefined,
+    ),
   );
 }
 
@@ -334,6 +333,197 @@ async function verifyBackup(
   if (failed.length > 0) {
     const files = [...new Set(failed.map((verdict) => verdict.file))];
     throw new CliError(`no key in the backup opens ${files.map((name) => `"${name}"`).join(", ")}`);
+  }
+}
+
+interface ReportOptions {
+  key?: string[];
+  kubeconfig?: string;
+  context?: string;
+  controllerNamespace: string;
+  output: string;
+}
+
+// Keys of one --key file: a PEM private key (named by the file), or key Secret manifests.
+function reportKeysOf(sealing: Sealing, text: string, path: string): ReportKey[] {
+  try {
+    const privateKey = sealing.parsePrivateKeyPem(text);
+    return [
+      {
+        name: path,
+        fingerprint: sealing.publicKeyFingerprint(privateKey),
+        privateKey,
+        source: path,
+      },
+    ];
+  } catch {
+    // not a PEM key: key Secrets
+  }
+  return keySecretsOf(sealing, text, `"${path}"`).map((secret) => reportKey(sealing, secret, path));
+}
+
+// A key Secret as the report shows it. @throws Error for a malformed key Secret
+function reportKey(sealing: Sealing, secret: Secret, source: string): ReportKey {
+  const entry = sealing.parseKeySecret(secret);
+  return {
+    name: entry.name,
+    fingerprint: entry.fingerprint,
+    privateKey: entry.privateKey,
+    certificate: entry.certificate,
+    source,
+    ...stateOf(sealing, secret),
+  };
+}
+
+function stateOf(sealing: Sealing, secret: Secret): { state?: string } {
+  const state = secret.metadata.labels?.[sealing.sealingKeyLabel];
+  if (state !== undefined) return { state };
+  return secret.metadata.name === sealing.defaultKeyPrefix ? { state: "legacy" } : {};
+}
+
+// The SealedSecrets under a folder; a malformed one is reported, not fatal.
+async function fileSubjects(sealing: Sealing, dir: string): Promise<ReportSubject[]> {
+  if (!(await stat(dir).catch(() => undefined))?.isDirectory())
+    throw new CliError(`"${dir}" is not a directory`);
+  const subjects: ReportSubject[] = [];
+  for (const path of await manifestFiles(dir)) {
+    const source = relative(dir, path) || path;
+    let documents;
+    try {
+      documents = sealing.parseManifests(await readText(path));
+    } catch {
+      continue; // not a manifest: only SealedSecrets are reported
+    }
+    for (const document of documents) {
+      const value = document.value as {
+        kind?: unknown;
+        metadata?: { namespace?: unknown; name?: unknown };
+      };
+      if (value.kind !== "SealedSecret") continue;
+      try {
+        const sealed = sealing.decodeSealedSecret(document);
+        subjects.push({ object: objectName(sealed), source, sealed });
+      } catch (error) {
+        const meta = value.metadata;
+        subjects.push({
+          object: `${typeof meta?.namespace === "string" ? meta.namespace : ""}/${typeof meta?.name === "string" ? meta.name : ""}`,
+          source,
+          error: (error as Error).message,
+        });
+      }
+    }
+  }
+  return subjects;
+}
+
+const objectName = (sealed: SealedSecret): string =>
+  `${sealed.metadata.namespace ?? ""}/${sealed.metadata.name ?? ""}`;
+
+// The cluster's key Secrets (every label value, so retired keys show, and the legacy one) and
+// its SealedSecrets, each hinted with the key its Secret's digest annotation names.
+async function clusterInputs(
+  sealing: Sealing,
+  options: ReportOptions,
+): Promise<{ keys: ReportKey[]; subjects: ReportSubject[] }> {
+  const [{ KubeClient, loadKubeConfig }, { digestAnnotation, parseDigest }] = await Promise.all([
+    import("../kube/index.js"),
+    import("../controllers/sealedsecrets/index.js"),
+  ]);
+  const source = "cluster";
+  try {
+    const client = new KubeClient(
+      loadKubeConfig({
+        env: process.env,
+        ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
+        ...(options.context === undefined ? {} : { context: options.context }),
+      }),
+    );
+    const namespace = options.controllerNamespace;
+    type SecretObject = Secret & KubeObject;
+    const [labelled, legacy, sealedList, secrets] = await Promise.all([
+      client.listAll<SecretObject>(
+        { apiVersion: "v1", kind: "Secret", namespace },
+        { labelSelector: sealing.sealingKeyLabel },
+      ),
+      client.get<SecretObject>({
+        apiVersion: "v1",
+        kind: "Secret",
+        namespace,
+        name: sealing.defaultKeyPrefix,
+      }),
+      client.listAll({ apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret" }),
+      client.listAll<SecretObject>({
+        apiVersion: "v1",
+        kind: "Secret",
+      }),
+    ]);
+    const keySecrets = [...labelled.items, ...(legacy === undefined ? [] : [legacy])];
+    const keys = keySecrets.flatMap((secret): ReportKey[] => {
+      try {
+        return [reportKey(sealing, secret, source)];
+      } catch (error) {
+        say(
+          `warning: skipping key Secret "${namespace}/${secret.metadata.name ?? ""}": ${(error as Error).message}`,
+        );
+        return [];
+      }
+    });
+    const digests = new Map(
+      secrets.items.map((secret) => [
+        `${secret.metadata.namespace ?? ""}/${secret.metadata.name ?? ""}`,
+        parseDigest(secret.metadata.annotations?.[digestAnnotation])?.fingerprint,
+      ]),
+    );
+    const subjects = sealedList.items.map((item, i): ReportSubject => {
+      const object = `${item.metadata?.namespace ?? ""}/${item.metadata?.name ?? ""}`;
+      try {
+        const sealed = sealing.decodeSealedSecret({ index: i + 1, value: item });
+        const hint = digests.get(object);
+        return { object, source, sealed, ...(hint === undefined ? {} : { hints: [hint] }) };
+      } catch (error) {
+        return { object, source, error: (error as Error).message };
+      }
+    });
+    return { keys, subjects };
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`cannot read the cluster: ${(error as Error).message}`, 1, { cause: error });
+  }
+}
+
+async function report(dir: string | undefined, options: ReportOptions): Promise<void> {
+  if (options.output !== "text" && options.output !== "json")
+    throw new CliError(`invalid -o "${options.output}": want text or json`, 2);
+  const useCluster = options.kubeconfig !== undefined || options.context !== undefined;
+  if (dir === undefined && !useCluster)
+    throw new CliError("keys report needs a DIR, --kubeconfig, or both", 2);
+  const sealing = await loadSealing();
+  const keys: ReportKey[] = [];
+  for (const path of options.key ?? [])
+    keys.push(...reportKeysOf(sealing, await readText(path), path));
+  const subjects: ReportSubject[] = [];
+  if (useCluster) {
+    const cluster = await clusterInputs(sealing, options);
+    keys.push(...cluster.keys);
+    subjects.push(...cluster.subjects);
+  }
+  if (dir !== undefined) subjects.push(...(await fileSubjects(sealing, dir)));
+  const unique = [...new Map(keys.map((key) => [key.fingerprint, key])).values()];
+  if (unique.length === 0)
+    throw new CliError(
+      "no keys to report on (give --key FILE, or --kubeconfig to read the cluster's)",
+    );
+  const result = buildKeyReport(sealing, unique, subjects);
+  process.stdout.write(
+    options.output === "json" ? `${JSON.stringify(result, null, 2)}\n` : formatKeyReport(result),
+  );
+  say(
+    `${result.sealedSecrets - result.unopened.length} of ${result.sealedSecrets} SealedSecret(s) open with the ${unique.length} key(s) (${result.rsaOperations} RSA operations)`,
+  );
+  if (result.unopened.length > 0) {
+    throw new CliError(
+      `no key opens ${result.unopened.map((entry) => `"${entry.object}" (${entry.source})`).join(", ")}`,
+    );
   }
 }
 
@@ -421,4 +611,27 @@ export function registerKeys(program: Command): void {
     .action((file: string, dir: string, options: { identity: string[]; json?: boolean }) =>
       verifyBackup(file, dir, options),
     );
+  keys
+    .command("report")
+    .description(
+      "list which SealedSecrets (files under DIR and/or a cluster's) depend on which key, so an old key can be retired safely; exits 1 when no key opens one",
+    )
+    .argument("[dir]", "folder to search for SealedSecrets (*.yaml, *.yml, *.json)")
+    .option(
+      "--key <file>",
+      "private keys: key Secret manifests, a kubectl -o yaml List, or a PEM key (repeatable)",
+      repeat,
+    )
+    .option(
+      "--kubeconfig <file>",
+      "read the cluster: its key Secrets (every label value) and all its SealedSecrets",
+    )
+    .option("--context <name>", "kubeconfig context (reads the cluster)")
+    .option(
+      "--controller-namespace <ns>",
+      "namespace of the controller's key Secrets",
+      "kube-system",
+    )
+    .option("-o, --output <format>", "text or json", "text")
+    .action((dir: string | undefined, options: ReportOptions) => report(dir, options));
 }
