@@ -1,6 +1,7 @@
 // `npm run bench [-- WORKLOAD...]`: runs the named workloads (all when none is named). Each workload
 // is a module bench/<name>.bench.ts exporting `run(): Promise<void>` that prints its rate beside
-// the physical limit measured in the same run, and the ratio.
+// the physical limit measured in the same run, and the ratio. Arguments starting with `--` are left
+// to the workloads (`npm run bench -- external-secrets --scale=0.1`).
 import { readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +16,7 @@ const available = readdirSync(here)
   .map((name) => name.slice(0, -".bench.js".length))
   .sort();
 
-const requested = process.argv.slice(2);
+const requested = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
 const unknown = requested.filter((name) => !available.includes(name));
 if (unknown.length > 0) {
   process.stderr.write(

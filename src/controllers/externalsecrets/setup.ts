@@ -78,6 +78,11 @@ export interface ExternalSecretsOptions {
   readonly clock?: Clock;
   /** Observes every API request the reconcilers make (tests and the benchmark count them). */
   readonly onApiRequest?: (verb: string) => void;
+  /**
+   * Wraps the client the reconcilers call (informers keep the manager's): tracing, or the
+   * benchmark's measure of the reconcilers alone, with writes acknowledged in memory.
+   */
+  readonly wrapApiClient?: (client: ApiClient) => ApiClient;
 }
 
 /** What setupExternalSecrets created, for the caller to inspect and close. */
@@ -254,7 +259,7 @@ function createRuntime(
   const clock = options.clock ?? systemClock;
   const metrics = new EsoMetrics(manager.registry, options.extendedMetricLabels ?? false);
   const api: ApiClient = throttledClient(
-    manager.client,
+    options.wrapApiClient?.(manager.client) ?? manager.client,
     options.clientRateLimit ?? { qps: 50, burst: 100 },
     clock,
     options.onApiRequest,
