@@ -87,7 +87,11 @@ export function registerAppset(
     });
 }
 
-function parseRepos(values: readonly string[]): Map<string, string> {
+/**
+ * Reads repeated `--repo URL=PATH` flags into repoURL → local git repository.
+ * @throws CliError (usage) for a value without `=` or a path that does not exist
+ */
+export function parseRepos(values: readonly string[]): Map<string, string> {
   const repos = new Map<string, string>();
   for (const value of values) {
     const separator = value.lastIndexOf("=");

@@ -39,7 +39,8 @@ export function parseGoBool(text: string): boolean {
   throw new CliError(`invalid boolean "${text}"`, ExitCode.usage);
 }
 
-function positiveInteger(flag: string, text: string): number {
+/** A flag's value as a positive integer. @throws CliError (usage) otherwise */
+export function positiveInteger(flag: string, text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1)
     throw new CliError(`invalid ${flag} "${text}": want a positive integer`, ExitCode.usage);

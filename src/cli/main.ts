@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { registerAvp } from "./avp.js";
 import { registerAppset } from "./appset.js";
 import { registerCluster } from "./cluster.js";
+import { registerControllerApplicationSet } from "./controller-applicationset.js";
 import { registerControllerExternalSecrets } from "./controller-external-secrets.js";
 import { registerControllerSealedSecrets } from "./controller-sealed-secrets.js";
 import { registerDev } from "./dev.js";
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerSops(program);
   registerControllerExternalSecrets(program);
   registerControllerSealedSecrets(program);
+  registerControllerApplicationSet(program);
   return program;
 }
 

@@ -1,71 +1,25 @@
 // The ApplicationSet controller on a local hub (localcluster + kubectl): the seeds' example end to
 // end, policies, errors that must write nothing, the --max-deletions guard and restarts.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import type { KubeObject } from "../../src/kube/index.js";
-import { testdata } from "../support/paths.js";
 import { waitFor } from "../support/wait.js";
-import { gitopsRepoURL, startHub, type Hub } from "./appset-hub.js";
-
-const seeds = testdata("argocd", "seeds");
-const plantedTokens = [
-  "planted-token-prod-3f9a1c",
-  "planted-token-eu-77d2e0",
-  "planted-token-staging-a41b9d",
-];
-
-function seedClusterSecrets(): string {
-  const dir = join(seeds, "cluster-secrets");
-  return readdirSync(dir)
-    .sort()
-    .map((file) => readFileSync(join(dir, file), "utf8"))
-    .join("\n---\n");
-}
-
-function fixedAppSet(): Record<string, unknown> {
-  return parse(readFileSync(join(seeds, "my-app-fixed.yaml"), "utf8")) as Record<string, unknown>;
-}
-
-function valuesFiles(...clusters: string[]): Record<string, string> {
-  return Object.fromEntries(
-    clusters.map((name) => [`clusters/${name}/values.yaml`, `replicas: 2\ncluster: ${name}\n`]),
-  );
-}
-
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
-
-function conditionsOf(appSet: KubeObject | undefined): Condition[] {
-  return ((appSet?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).map(
-    ({ type, status, reason, message }) => ({ type, status, reason, message }),
-  );
-}
-
-function condition(appSet: KubeObject | undefined, type: string): Condition | undefined {
-  return conditionsOf(appSet).find((c) => c.type === type);
-}
-
-async function waitForApps(hub: Hub, names: string[]): Promise<Map<string, KubeObject>> {
-  return waitFor(`Applications ${names.join(", ")}`, async () => {
-    const apps = await hub.applications();
-    const live = [...apps.keys()].filter(
-      (name) => apps.get(name)?.metadata?.deletionTimestamp === undefined,
-    );
-    return live.sort().join(",") === [...names].sort().join(",") ? apps : undefined;
-  });
-}
-
-async function seedHub(hub: Hub): Promise<void> {
-  hub.repo.commit(valuesFiles("prod-cluster", "prod-eu", "staging-cluster"));
-  await hub.apply(seedClusterSecrets());
-}
+import { gitopsRepoURL, startHub } from "./appset-hub.js";
+import {
+  clustersGenerator,
+  condition,
+  conditionsOf,
+  fixedAppSet,
+  plantedTokens,
+  seeds,
+  seedHub,
+  valuesFiles,
+  waitForApps,
+  waitForCondition,
+} from "./appset-seeds.js";
 
 test("the seeds' fixed example makes exactly the two production Applications Argo CD would", async (t) => {
   const hub = await startHub(t);
@@ -310,25 +264,6 @@ function withSpec(
   const copy = structuredClone(appSet);
   change(copy.spec as Record<string, unknown>);
   return copy;
-}
-
-function clustersGenerator(appSet: Record<string, unknown>): Record<string, unknown> {
-  const spec = appSet.spec as {
-    generators: { matrix: { generators: { clusters: Record<string, unknown> }[] } }[];
-  };
-  return spec.generators[0]!.matrix.generators[0]!.clusters;
-}
-
-async function waitForCondition(
-  hub: Hub,
-  name: string,
-  type: string,
-  status: string,
-): Promise<Condition> {
-  return waitFor(`${type}=${status} on ${name}`, async () => {
-    const found = condition(await hub.appSet(name), type);
-    return found?.status === status ? found : undefined;
-  });
 }
 
 test("the seeds' original example: duplicate names, Argo CD's message, nothing written", async (t) => {
