@@ -6,7 +6,7 @@ import { basename, dirname, extname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { Scope, SealedSecret } from "../sealing/index.js";
-import { CliError } from "./errors.js";
+import { CliError, ExitCode } from "./errors.js";
 import { readStdin } from "./io.js";
 import { kubeconfigNamespace } from "./kubeconfig.js";
 import { clusterController } from "./seal-controller.js";
@@ -36,6 +36,10 @@ export interface SealConfig {
   context: string;
   /** `-n`/SEALED_SECRETS_NAMESPACE; "" when not set explicitly. */
   namespace: string;
+  /** `--clusters`: fleet members from cluster Secrets (seal-clusters.ts); "" when not given. */
+  clusters: string;
+  clusterSecrets: string;
+  certsDir: string;
 }
 
 /**
@@ -141,6 +145,16 @@ export function registerSeal(program: Command, environment?: Partial<SealEnviron
       "-n, --namespace <ns>",
       "namespace of the Secret (default: the kubeconfig context's, else default)",
     )
+    .option(
+      "--clusters <selector>",
+      "seal for every Argo CD cluster whose cluster Secret matches this label selector " +
+        "(env=production,region in (eu,us)), each with --certs-dir/NAME.pem, into -w 'clusters/{name}/x.yaml'",
+    )
+    .option(
+      "--cluster-secrets <dir>",
+      "(with --clusters) folder of Argo CD cluster Secret manifests",
+    )
+    .option("--certs-dir <dir>", "(with --clusters) folder holding NAME.pem for each cluster")
     .addHelpText(
       "after",
       "\nEvery flag can also be set as SEALED_SECRETS_<FLAG> (e.g. SEALED_SECRETS_CERT, SEALED_SECRETS_SCOPE);\n" +
@@ -216,6 +230,11 @@ export function sealConfig(
     const base = value === undefined ? [] : value.split(",").filter((item) => item !== "");
     return [...base, ...((options[key] as string[] | undefined) ?? [])];
   };
+  // Ours, not kubeseal's: no SEALED_SECRETS_* variable.
+  const cliOnly = (key: string): string => {
+    const value = options[key];
+    return typeof value === "string" ? value : "";
+  };
   let scope = options.scope as Scope;
   if (!fromCli("scope")) {
     try {
@@ -246,6 +265,9 @@ export function sealConfig(
     kubeconfig: text("kubeconfig", "kubeconfig"),
     context: text("context", "context"),
     namespace: text("namespace", "namespace"),
+    clusters: cliOnly("clusters"),
+    clusterSecrets: cliOnly("clusterSecrets"),
+    certsDir: cliOnly("certsDir"),
   };
 }
 
@@ -390,6 +412,34 @@ export function sealTargets(config: SealConfig): Target[] {
     const path = output?.replaceAll("{name}", member);
     return { member, certSource: source, path, format: formatFor(path, config.format) };
   });
+}
+
+/**
+ * With `--clusters`, the config with one `--cert NAME=PATH` per matching cluster, so fleet
+ * sealing does the rest; without it, the config as it is.
+ */
+async function withClusterCerts(config: SealConfig): Promise<SealConfig> {
+  if (config.clusters === "") {
+    if (config.clusterSecrets !== "" || config.certsDir !== "")
+      throw new CliError("--cluster-secrets and --certs-dir go with --clusters", ExitCode.usage);
+    return config;
+  }
+  if (config.certs.length > 0)
+    throw new CliError(
+      "--clusters and --cert exclude each other: with --clusters the certificates come from --certs-dir",
+      ExitCode.usage,
+    );
+  const { clusterMembers } = await import("./seal-clusters.js");
+  const certs = (await clusterMembers(config)).map((member) => {
+    const cert = `${member.name}=${member.certificate}`;
+    if (!FLEET_CERT.test(cert))
+      throw new CliError(
+        `cluster Secret "${member.secret}": cluster name "${member.name}" cannot name a -w path ` +
+          "or a certificate file (want lower-case letters, digits, '-' and '.')",
+      );
+    return cert;
+  });
+  return { ...config, certs };
 }
 
 async function resolvedNamespace(
@@ -635,7 +685,7 @@ async function controllerMode(
  */
 export async function runSeal(config: SealConfig, environment: SealEnvironment): Promise<void> {
   if (config.fromFile.length > 0 && !config.raw) throw new CliError("--from-file requires --raw");
-  const targets = sealTargets(config);
+  const targets = sealTargets(await withClusterCerts(config));
   const readsInput = !(config.raw || config.fetchCert);
   if (readsInput && config.inputFile === "" && environment.stdinIsTTY) {
     environment.stderr("(tty detected: expecting json/yaml k8s resource in stdin)\n");
