@@ -3,7 +3,7 @@
 import { setTimeout as pause } from "node:timers/promises";
 
 export interface WaitOptions {
-  /** Give up after this long (default 10 s: generous for loaded CI machines). */
+  /** Give up after this long (default 30 s: a loaded 2-core CI machine can take 10 s and more). */
   readonly timeoutMs?: number;
   /** Pause between probes (default 20 ms). */
   readonly intervalMs?: number;
@@ -18,7 +18,7 @@ export async function waitFor<T>(
   probe: () => T | Promise<T>,
   options: WaitOptions = {},
 ): Promise<NonNullable<T>> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const intervalMs = options.intervalMs ?? 20;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
