@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { handleResourceRequest } from "./api-handler.js";
 import type { ApiDependencies } from "./api-handler.js";
 import { isAuthorized, readTokenFile } from "./auth.js";
+import { boundIdleConnections } from "./idle-connections.js";
 import type { TokenUser } from "./auth.js";
 import { startControllers } from "./controllers.js";
 import {
@@ -67,6 +68,9 @@ function reportToStderr(error: unknown, key: string): void {
   );
 }
 
+/** Keep-alive connections left open between requests (see idle-connections.ts). */
+const maxIdleConnections = 256;
+
 /** Namespaces every cluster starts with. */
 const initialNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
@@ -122,6 +126,7 @@ export class LocalClusterServer {
       this.#sockets.add(socket);
       socket.on("close", () => this.#sockets.delete(socket));
     });
+    boundIdleConnections(this.#server, maxIdleConnections);
   }
 
   /**
