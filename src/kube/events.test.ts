@@ -95,3 +95,46 @@ test("EventRecorder starts a new Event when the aggregated one expired, and neve
   await recorder.flush();
   assert.equal(server.requests.length, 4);
 });
+
+test("EventRecorder counts an event repeated across the object's writes on one Event", async (t) => {
+  const { server, recorder } = await setup(t);
+  recorder.event(secret, "Warning", "ErrUnsealFailed", "no key could decrypt the secret");
+  const rewritten = { ...secret, metadata: { ...secret.metadata, resourceVersion: "10" } };
+  recorder.event(rewritten, "Warning", "ErrUnsealFailed", "no key could decrypt the secret");
+  await recorder.flush();
+  assert.deepEqual(
+    server.requests.map((r) => r.method),
+    ["POST", "PATCH"],
+  );
+  assert.equal(server.json(1).count, 2);
+});
+
+test("EventRecorder drops events about one object beyond the spam filter's burst until it refills", async (t) => {
+  const server = new RecordingApiServer();
+  await server.start();
+  t.after(() => server.close());
+  const kc = new KubeConfig();
+  kc.loadFromString(server.kubeconfig());
+  const clock = new FakeClock(Date.UTC(2026, 0, 2, 3, 4, 5));
+  const recorder = new EventRecorder(new KubeClient(kc), {
+    component: "c",
+    clock,
+    spam: { burst: 3, refillMs: 60_000 },
+  });
+  for (let i = 0; i < 5; i++) recorder.event(secret, "Warning", "Failed", `attempt ${i}`);
+  const other = { ...secret, metadata: { ...secret.metadata, name: "other", uid: "u-2" } };
+  recorder.event(other, "Warning", "Failed", "another object has its own bucket");
+  await recorder.flush();
+  const messages = () => server.requests.map((_, i) => server.json(i).message);
+  assert.deepEqual(messages(), [
+    "attempt 0",
+    "attempt 1",
+    "attempt 2",
+    "another object has its own bucket",
+  ]);
+  await clock.advance(60_000);
+  recorder.event(secret, "Warning", "Failed", "after a refill");
+  recorder.event(secret, "Warning", "Failed", "one token only");
+  await recorder.flush();
+  assert.deepEqual(messages().slice(4), ["after a refill"]);
+});

@@ -19,6 +19,11 @@ export interface EventRecorderOptions {
   readonly logger?: Logger;
   /** How many distinct events to remember for count aggregation. Default 4096 (client-go's). */
   readonly cacheSize?: number;
+  /**
+   * Spam filter, as client-go's: events about one object from this source may come `burst` at
+   * once, then one per `refillMs`; the rest are dropped. Default 25 and 5 minutes (client-go's).
+   */
+  readonly spam?: { readonly burst: number; readonly refillMs: number };
 }
 
 /** The subset of core/v1 Event the recorder writes. */
@@ -30,6 +35,12 @@ interface EventObject extends KubeObject {
   count: number;
   firstTimestamp: string;
   lastTimestamp: string;
+}
+
+/** One token bucket of the spam filter. */
+interface Bucket {
+  tokens: number;
+  last: number;
 }
 
 interface Seen {
@@ -46,7 +57,9 @@ const maxMessageLength = 1024;
  * (same object, type, reason, message and source) seen again bumps `count` and
  * `lastTimestamp` on the existing Event instead of creating another. Writes happen in the
  * background, one at a time; failures are logged, never thrown, because an event must not fail
- * a reconcile. Never put secret values in `message`.
+ * a reconcile. Like client-go's, it drops events about an object that come faster than the spam
+ * filter allows (25 at once, then one per 5 minutes), so a controller stuck in a failing loop
+ * cannot flood the API server. Never put secret values in `message`.
  */
 export class EventRecorder {
   readonly #client: KubeClient;
@@ -57,6 +70,9 @@ export class EventRecorder {
   readonly #cacheSize: number;
   /** Aggregation key → the Event written for it (Map order = least recently used first). */
   readonly #seen = new Map<string, Seen>();
+  /** Spam key (source and object) → its bucket, least recently used first. */
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #spam: { readonly burst: number; readonly refillMs: number };
   #tail: Promise<void> = Promise.resolve();
   #pending = 0;
 
@@ -67,6 +83,7 @@ export class EventRecorder {
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? silentLogger).child({ component: options.component });
     this.#cacheSize = options.cacheSize ?? 4096;
+    this.#spam = options.spam ?? { burst: 25, refillMs: 300_000 };
   }
 
   /**
@@ -84,7 +101,16 @@ export class EventRecorder {
     }
     const text =
       message.length > maxMessageLength ? `${message.slice(0, maxMessageLength - 3)}...` : message;
-    const key = JSON.stringify([involved, type, reason, text, this.#component, this.#host]);
+    // client-go's keys: the object's resourceVersion changes with every write, so it is no
+    // part of either (an event repeated across status updates still counts up one Event).
+    const reference = { ...involved };
+    delete reference.resourceVersion;
+    const source = [reference, this.#component, this.#host];
+    if (!this.#allow(JSON.stringify(source))) {
+      this.#log.debug({ reason }, "event dropped by the spam filter");
+      return;
+    }
+    const key = JSON.stringify([...source, type, reason, text]);
     if (this.#pending >= 1000) {
       this.#log.warn({ reason }, "too many events waiting to be written; dropping one");
       return;
@@ -151,6 +177,24 @@ export class EventRecorder {
     };
     await this.#client.create(event);
     this.#touch(key, { namespace, name, count: 1 });
+  }
+
+  /** Takes a token from the spam key's bucket; false when it is empty. */
+  #allow(spamKey: string): boolean {
+    const now = this.#clock.now();
+    const { burst, refillMs } = this.#spam;
+    const bucket = this.#buckets.get(spamKey) ?? { tokens: burst, last: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.last) / refillMs);
+    bucket.last = now;
+    this.#buckets.delete(spamKey);
+    this.#buckets.set(spamKey, bucket);
+    if (this.#buckets.size > this.#cacheSize) {
+      const oldest = this.#buckets.keys().next().value;
+      if (oldest !== undefined) this.#buckets.delete(oldest);
+    }
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
   }
 
   #touch(key: string, seen: Seen): void {
