@@ -158,11 +158,14 @@ export async function run(): Promise<void> {
     );
     const rates = opensslRsaRates(4096, 3);
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const controller = await startController(env);
     let probes = 0;
     const cold = { done: false };
     const latencies: number[] = [];
     const probing = (async () => {
+      // "During the backlog": once the controller works through the SealedSecrets it listed.
+      await until("the backlog to start", () => controller.stats().reconciles > 0, limitMs);
       while (!cold.done) {
         probes++;
         const items = Object.fromEntries(
@@ -180,6 +183,8 @@ export async function run(): Promise<void> {
       limitMs,
     );
     const coldSeconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const coldCpuSeconds = (cpu.user + cpu.system) / 1e6;
     cold.done = true;
     await probing;
     const coldStats = controller.stats();
@@ -192,6 +197,11 @@ export async function run(): Promise<void> {
       `cold start: ${items} items in ${coldSeconds.toFixed(1)} s (${coldStats.rsaOperations} RSA operations, ${coldStats.secretCreates} Secrets created)`,
     );
     say(`${ratioLine("cold start items/s", items / coldSeconds, limit, "items/s")} (goal >= 0.8)`);
+    // On a shared machine the wall-clock ratio also measures the neighbours: per CPU-second of
+    // this process (all threads, the in-process API server included) beside one core's rate.
+    say(
+      `${ratioLine("cold start items/CPU-s", items / coldCpuSeconds, rates.privatePerSecond, "items/s")} (${coldCpuSeconds.toFixed(1)} CPU-s)`,
+    );
     say(
       `new SealedSecret during the backlog → its Secret: ${latencies.length} samples, p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms (goal p99 <= 1000 ms)`,
     );
