@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { test } from "node:test";
 import fc from "fast-check";
 import { byo2048, byo4096 } from "../../test/support/sealing.js";
@@ -61,4 +62,23 @@ test("hybridDecrypt() fails with upstream's message on a wrong label, key, tampe
   for (const [name, attempt] of cases) {
     assert.throws(attempt, { message: noKeyMessage }, name);
   }
+});
+
+test("hybridEncrypt() refuses a non-RSA key and leaves Error.stackTraceLimit as it was", () => {
+  const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const before = Error.stackTraceLimit;
+  assert.throws(() => hybridEncrypt(publicKey, Buffer.from("x"), label));
+  assert.equal(Error.stackTraceLimit, before);
+  assert.ok(new Error("probe").stack?.includes("hybrid.test"), "stack traces still recorded");
+});
+
+test("hybridEncrypt() draws a fresh session key for every item", () => {
+  // Equal plaintexts under equal session keys would give equal AES ciphertexts (zero nonce).
+  const plaintext = Buffer.alloc(32, 7);
+  const bodies = new Set<string>();
+  for (let i = 0; i < 200; i++) {
+    const blob = hybridEncrypt(byo2048.publicKey, plaintext, label);
+    bodies.add(blob.subarray(2 + 256).toString("hex"));
+  }
+  assert.equal(bodies.size, 200);
 });

@@ -53,15 +53,26 @@ export function hybridEncrypt(
   label: Uint8Array,
 ): Buffer {
   const sessionKey = nextSessionKey();
-  const rsa = publicEncrypt(
-    {
-      key: publicKey,
-      padding: constants.RSA_PKCS1_OAEP_PADDING,
-      oaepHash: "sha256",
-      oaepLabel: label,
-    },
-    sessionKey,
-  );
+  // publicEncrypt tells its options object from a KeyObject by throwing and catching inside
+  // node's isKeyObject and isCryptoKey; without stack traces those throws cost ~10 µs less per
+  // item (~12% of sealing). The call is synchronous, so no other code sees the lowered limit; a
+  // real error keeps its message, which is all the CLI and controller show.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let rsa: Buffer;
+  try {
+    rsa = publicEncrypt(
+      {
+        key: publicKey,
+        padding: constants.RSA_PKCS1_OAEP_PADDING,
+        oaepHash: "sha256",
+        oaepLabel: label,
+      },
+      sessionKey,
+    );
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
   // A KeyObject, not the Buffer: node 24 tells a Buffer from a KeyObject by throwing and catching
   // inside isKeyObject and isCryptoKey (~3 µs each), so createCipheriv with a Buffer key costs
   // ~13 µs against ~1.5 µs, more than the whole AES-GCM encryption of an item.
