@@ -1,4 +1,10 @@
-import { GoMap, parseGoTemplate, type GoTemplate, type MissingKey } from "../templating/index.js";
+import {
+  GoMap,
+  functionSet,
+  parseGoTemplate,
+  type GoTemplate,
+  type MissingKey,
+} from "../templating/index.js";
 import { isObject } from "./json.js";
 import type { ParamSet } from "./params.js";
 
@@ -77,7 +83,13 @@ function renderGo(source: string, params: ParamSet, options: readonly string[]):
   let template = parsed.get(key);
   if (template === undefined) {
     try {
-      template = parseGoTemplate(source, { name: "base", missingKey });
+      // Argo CD's template functions: Sprig (minus env, expandenv, getHostByName), normalize,
+      // slugify, toYaml, fromYaml, fromYamlArray.
+      template = parseGoTemplate(source, {
+        name: "base",
+        missingKey,
+        functions: functionSet("argocd"),
+      });
     } catch (error) {
       template = error as Error;
     }
