@@ -76,8 +76,11 @@ export function compareApplications(
   const desired: JsonObject = { ...live, metadata, spec: normalizeApplicationSpec(generated.spec) };
   const normalizedLive: JsonObject = { ...live, spec: normalizeApplicationSpec(live.spec) };
   const settings = applicationDiffSettings(options);
+  // Both sides are normalized already; only what the ignore rules removed needs it again.
   const [liveForCompare, desiredForCompare] = [normalizedLive, desired].map((app) =>
-    renormalize(applyIgnoreRules(withApplicationKind(app), settings)),
+    settings.rules.length === 0
+      ? withApplicationKind(app)
+      : renormalize(applyIgnoreRules(withApplicationKind(app), settings)),
   ) as [JsonObject, JsonObject];
   if (jsonEqual(liveForCompare, desiredForCompare))
     return { changed: false, desired: normalizedLive, patch: undefined };
@@ -140,9 +143,12 @@ function stringList(value: JsonValue | undefined): string[] {
 /**
  * Argo CD's NormalizeApplicationSpec on JSON: project "" → "default"; a syncPolicy whose fields
  * are all empty is removed; in each source, empty helm and kustomize blocks are removed and a
- * directory block with nothing but include/exclude keeps only those.
+ * directory block with nothing but include/exclude keeps only those. Returns `spec` itself when
+ * it is normalized already (the common case, so comparing thousands of Applications copies
+ * nothing), else a normalized copy: treat the result as read-only.
  */
 export function normalizeApplicationSpec(spec: JsonValue | undefined): JsonObject {
+  if (isObject(spec) && isNormalized(spec)) return spec;
   const out: JsonObject = isObject(spec) ? structuredClone(spec) : {};
   if (typeof out.project !== "string" || out.project === "") out.project = "default";
   if (out.syncPolicy !== undefined && isZero(out.syncPolicy)) delete out.syncPolicy;
@@ -154,6 +160,25 @@ export function normalizeApplicationSpec(spec: JsonValue | undefined): JsonObjec
         : [];
   for (const source of sources) if (isObject(source)) normalizeSource(source);
   return out;
+}
+
+/** True when normalizeApplicationSpec would change nothing in `spec`. */
+function isNormalized(spec: JsonObject): boolean {
+  if (typeof spec.project !== "string" || spec.project === "") return false;
+  if (spec.syncPolicy !== undefined && isZero(spec.syncPolicy)) return false;
+  const sources =
+    Array.isArray(spec.sources) && spec.sources.length > 0
+      ? spec.sources
+      : isObject(spec.source)
+        ? [spec.source]
+        : [];
+  return sources.every(
+    (source) =>
+      !isObject(source) ||
+      (source.directory === undefined &&
+        (source.kustomize === undefined || !isZero(source.kustomize)) &&
+        (source.helm === undefined || !isZero(source.helm))),
+  );
 }
 
 function normalizeSource(source: JsonObject): void {

@@ -52,7 +52,10 @@ export function renderApplication(
 ): JsonObject {
   const empty = params === null || Object.keys(params).length === 0;
   const source = templateToApplication(template);
-  let app = empty ? source : (renderDeep(source, params, settings.mode) as JsonObject);
+  // renderDeep builds a new tree, so only the unrendered case needs its own copy.
+  let app = empty
+    ? structuredClone(source)
+    : (renderDeep(source, params, settings.mode) as JsonObject);
   const metadata = app.metadata as JsonObject;
   if (!empty && !settings.preserveResourcesOnDeletion) {
     const finalizers = metadata.finalizers;
@@ -81,14 +84,18 @@ function withNamespace(app: JsonObject, namespace: string): JsonObject {
 
 const metadataFields = ["name", "namespace", "labels", "annotations", "finalizers"] as const;
 
+/**
+ * The template's metadata fields and spec as an Application, sharing the template's values (the
+ * caller copies or renders them before changing anything).
+ */
 function templateToApplication(template: JsonObject): JsonObject {
   const metadata: JsonObject = {};
   const source = isObject(template.metadata) ? template.metadata : {};
   for (const field of metadataFields) {
     const value = source[field];
-    if (value !== undefined && value !== null) metadata[field] = structuredClone(value);
+    if (value !== undefined && value !== null) metadata[field] = value;
   }
-  const spec = isObject(template.spec) ? structuredClone(template.spec) : {};
+  const spec = isObject(template.spec) ? template.spec : {};
   return { apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata, spec };
 }
 
