@@ -16,8 +16,10 @@ export function renderDeep(value: JsonValue, params: ParamSet, mode: TemplateMod
   if (Array.isArray(value)) return value.map((item) => renderDeep(item, params, mode));
   if (!isObject(value)) return value;
   const out: JsonObject = {};
-  for (const [key, child] of Object.entries(value)) {
-    if (child === null) continue;
+  // for-in: decoded JSON objects have no inherited enumerable keys, and it allocates no entries.
+  for (const key in value) {
+    const child = value[key];
+    if (child === null || child === undefined) continue;
     out[renderString(key, params, mode)] = renderDeep(child, params, mode);
   }
   return out;

@@ -73,27 +73,40 @@ export function markStringMap<T extends object>(object: T): T {
 
 const stringMapTag = Symbol("map[string]string");
 
-// Parsing is the expensive step; a template string is parsed once per option set.
-const parsed = new Map<string, GoTemplate | Error>();
+// Parsing is the expensive step; a template string is parsed once per option set. The options
+// list of an ApplicationSet is one array for all its strings, so it keys the inner map directly.
+const parsed = new Map<MissingKey, Map<string, GoTemplate | Error>>();
+const parsedByOptions = new WeakMap<readonly string[], Map<string, GoTemplate | Error>>();
 const engineData = new WeakMap<ParamSet, unknown>();
 
+function templatesFor(options: readonly string[]): Map<string, GoTemplate | Error> {
+  let templates = parsedByOptions.get(options);
+  if (templates === undefined) {
+    const missingKey = missingKeyOption(options);
+    templates = parsed.get(missingKey);
+    if (templates === undefined)
+      parsed.set(missingKey, (templates = new Map<string, GoTemplate | Error>()));
+    parsedByOptions.set(options, templates);
+  }
+  return templates;
+}
+
 function renderGo(source: string, params: ParamSet, options: readonly string[]): string {
-  const missingKey = missingKeyOption(options);
-  const key = `${missingKey}\0${source}`;
-  let template = parsed.get(key);
+  const templates = templatesFor(options);
+  let template = templates.get(source);
   if (template === undefined) {
     try {
       // Argo CD's template functions: Sprig (minus env, expandenv, getHostByName), normalize,
       // slugify, toYaml, fromYaml, fromYamlArray.
       template = parseGoTemplate(source, {
         name: "base",
-        missingKey,
+        missingKey: missingKeyOption(options),
         functions: functionSet("argocd"),
       });
     } catch (error) {
       template = error as Error;
     }
-    parsed.set(key, template);
+    templates.set(source, template);
   }
   if (template instanceof Error) {
     throw new Error(`failed to parse template ${source}: ${template.message}`, { cause: template });
