@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { listenHttp, type ListeningServer } from "./listen.js";
 
 /** A named probe: true when healthy. A throwing check counts as failing. */
 export type HealthCheck = () => boolean | Promise<boolean>;
@@ -20,12 +20,8 @@ export interface HealthServerOptions {
 }
 
 /** A running metrics and probes server. */
-export interface HealthServer {
-  /** Base URL, e.g. http://127.0.0.1:38117 */
-  readonly url: string;
-  readonly port: number;
-  close(): Promise<void>;
-}
+/** The running probes server. */
+export type HealthServer = ListeningServer;
 
 /**
  * Serves /metrics (Prometheus text from the registry), /healthz and /readyz on node:http. A probe
@@ -78,26 +74,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       );
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeAllConnections();
-      }),
-  };
+  return listenHttp(server, options);
 }
 
 async function runChecks(

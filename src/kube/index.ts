@@ -112,6 +112,7 @@ export { leaseLock } from "./lease-lock.js";
 
 export type { HealthCheck, HealthServer, HealthServerOptions } from "./health-server.js";
 export { startHealthServer } from "./health-server.js";
+export { listenHttp, type ListeningServer } from "./listen.js";
 
 export type {
   ControllerOptions,

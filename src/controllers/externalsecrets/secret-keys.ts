@@ -73,8 +73,8 @@ export function validateKeys<V>(values: ReadonlyMap<string, V>): Map<string, V> 
 }
 
 /**
- * A PushSecret's `conversionStrategy: ReverseUnicode`: turns `_UXXXX_` (4 or 5 hex digits) back
- * into the rune it stands for (ESO `reverse`); `None` or empty keeps the key.
+ * A PushSecret's `conversionStrategy: ReverseUnicode`: turns `_U` + 4 or 5 hex digits + `_`
+ * (e.g. `_U005b_`) back into the rune it stands for (ESO `reverse`); `None` or empty keeps the key.
  */
 export function reverseKey(strategy: string | undefined, key: string): string {
   if (strategy !== "ReverseUnicode") return key;

@@ -3,9 +3,8 @@
 // proxy (kubeseal --fetch-cert, --validate, --re-encrypt). No authentication, as upstream: it
 // serves only public material, and answers verify/rotate without revealing any plaintext.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { decodeSealedSecret, parseManifests, type SealedSecret } from "../../sealing/index.js";
-import type { Logger } from "../../kube/index.js";
+import { listenHttp, type ListeningServer, type Logger } from "../../kube/index.js";
 import { GcraLimiter } from "./gcra.js";
 import type { ControllerMetrics } from "./metrics.js";
 
@@ -44,12 +43,7 @@ export interface ApiServerOptions {
 }
 
 /** A running API server. */
-export interface ApiServer {
-  /** Base URL, e.g. http://127.0.0.1:38117 */
-  readonly url: string;
-  readonly port: number;
-  close(): Promise<void>;
-}
+export type ApiServer = ListeningServer;
 
 const textPlain = "text/plain; charset=utf-8";
 
@@ -202,26 +196,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   server.requestTimeout = options.readTimeoutMs ?? 120_000;
   server.headersTimeout = Math.min(server.requestTimeout, options.readTimeoutMs ?? 120_000);
   server.setTimeout(options.writeTimeoutMs ?? 120_000);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeAllConnections();
-      }),
-  };
+  return listenHttp(server, options);
 }
 
 function headerValue(request: IncomingMessage, name: string): string {
