@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import {
   mkdtempSync,
   rmSync,
@@ -14,7 +13,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { createTestRepo } from "../../test/support/git-repo.js";
-import { cliPath, testdata } from "../../test/support/paths.js";
+import { testdata } from "../../test/support/paths.js";
+import { runCli, type CliResult } from "../../test/support/cli.js";
 
 const seeds = testdata("argocd", "seeds");
 const gitopsURL = "https://github.com/org/gitops-repo";
@@ -25,8 +25,8 @@ const planted = [
   "planted-db-password-c0ffee",
 ];
 
-function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [cliPath, ...args], { encoding: "utf8" });
+function run(args: string[]): CliResult {
+  const result = runCli(args);
   for (const value of planted) {
     assert.ok(
       !result.stdout.includes(value) && !result.stderr.includes(value),

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,12 +6,10 @@ import { test } from "node:test";
 import { parse } from "yaml";
 import { readClusterSecret, secretToCluster, type JsonObject } from "../argocd/index.js";
 import { parseExternalSecret } from "../controllers/externalsecrets/index.js";
-import { cliPath, testdata } from "../../test/support/paths.js";
+import { testdata } from "../../test/support/paths.js";
+import { runCli, type CliResult } from "../../test/support/cli.js";
 
-function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [cliPath, ...args], { encoding: "utf8" });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const run = (args: string[]): CliResult => runCli(args);
 
 test("cluster add writes the Secret Argo CD would write for the cluster", () => {
   const result = run([

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { test } from "node:test";
 import { gitopsRepoURL, startHub } from "../../test/e2e/appset-hub.js";
 import {
@@ -11,23 +11,11 @@ import {
   waitForCondition,
 } from "../../test/e2e/appset-seeds.js";
 import { cliPath } from "../../test/support/paths.js";
+import { runCliAsync, type CliResult } from "../../test/support/cli.js";
 import { waitFor } from "../../test/support/wait.js";
 
-function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [cliPath, ...args],
-      { timeout: 60_000, env },
-      (error, stdout, stderr) => {
-        resolve({ status: error === null ? 0 : Number(error.code ?? 1), stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> =>
+  runCliAsync(args, { env });
 
 test("secretfleet controller applicationset --help lists Argo CD's flags and ours", async () => {
   const help = await cli(["controller", "applicationset", "--help"]);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,17 +7,12 @@ import { test } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
 import { installCrds } from "../../test/e2e/eso-support.js";
 import { cliPath } from "../../test/support/paths.js";
+import { runCliAsync, type CliResult } from "../../test/support/cli.js";
 import { waitFor } from "../../test/support/wait.js";
 import { KubeClient } from "../kube/index.js";
 import { startLocalCluster } from "../localcluster/index.js";
 
-function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cliPath, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ status: error === null ? 0 : Number(error.code ?? 1), stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]): Promise<CliResult> => runCliAsync(args);
 
 test("secretfleet controller external-secrets --help lists ESO's flags", async () => {
   const help = await cli(["controller", "external-secrets", "--help"]);

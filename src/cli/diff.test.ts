@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { cliPath } from "../../test/support/paths.js";
+import { runCli, type CliResult } from "../../test/support/cli.js";
 
 const planted = "planted-live-secret-4d2a";
 const b64 = (text: string): string => Buffer.from(text).toString("base64");
 
-function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [cliPath, ...args], { encoding: "utf8" });
+function run(args: string[]): CliResult {
+  const result = runCli(args);
   assert.ok(
     !(result.stdout + result.stderr).includes(planted) &&
       !(result.stdout + result.stderr).includes(b64(planted)),

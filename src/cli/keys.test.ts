@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { stringify } from "yaml";
-import { cliPath, testdata } from "../../test/support/paths.js";
+import { testdata } from "../../test/support/paths.js";
+import { runCli } from "../../test/support/cli.js";
 import { keySecret, sealedFor, testKey } from "../../test/support/sealed-secrets.js";
 import { byo2048, byo4096 } from "../../test/support/sealing.js";
 import { decodeSecret, parseKeySecret, parseManifests, sealingKeyLabel } from "../sealing/index.js";
@@ -18,12 +18,7 @@ interface Run {
 }
 
 function run(args: string[], input = ""): Run {
-  const result = spawnSync(process.execPath, [cliPath, ...args], {
-    input,
-    encoding: "utf8",
-    env: { ...process.env, KUBECONFIG: "/nonexistent" },
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCli(args, { input, env: { ...process.env, KUBECONFIG: "/nonexistent" } });
 }
 
 function workdir(t: { after: (fn: () => void) => void }): string {

@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { test } from "node:test";
-import { cliPath } from "../../test/support/paths.js";
+import { runCli, type CliResult } from "../../test/support/cli.js";
 
-function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [cliPath, ...args], { encoding: "utf8" });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const run = (args: string[]): CliResult => runCli(args);
 
 test("secretfleet --version prints the package version and exits 0", () => {
   const result = run(["--version"]);

@@ -1,0 +1,54 @@
+// Running the built `secretfleet` CLI from tests, the one way every test does it.
+import { execFile, spawnSync } from "node:child_process";
+import { cliPath } from "./paths.js";
+
+/** What a CLI run printed and its exit status (null when a signal ended it). */
+export interface CliResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface CliOptions {
+  readonly input?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+}
+
+/**
+ * Runs `secretfleet ARGS` and waits for it, blocking this process: only for commands that need
+ * nothing served by this test process (use {@link runCliAsync} for those).
+ */
+export function runCli(args: readonly string[], options: CliOptions = {}): CliResult {
+  const result = spawnSync(process.execPath, [cliPath, ...args], {
+    encoding: "utf8",
+    input: options.input ?? "",
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Runs `secretfleet ARGS` without blocking, so that servers in this test process (a local cluster,
+ * a Vault double) keep answering it; killed after `timeoutMs` (default 60 s).
+ */
+export function runCliAsync(
+  args: readonly string[],
+  options: Omit<CliOptions, "input"> & { readonly timeoutMs?: number } = {},
+): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [cliPath, ...args],
+      {
+        timeout: options.timeoutMs ?? 60_000,
+        ...(options.env === undefined ? {} : { env: options.env }),
+        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      },
+      (error, stdout, stderr) => {
+        resolve({ status: error === null ? 0 : Number(error.code ?? 1), stdout, stderr });
+      },
+    );
+  });
+}
