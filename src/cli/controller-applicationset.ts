@@ -4,7 +4,8 @@
 // of a repo server. Heavy modules are imported inside the action so that other commands start fast.
 import { Command, Option } from "commander";
 import { parseRepos } from "./appset.js";
-import { parseGoBool, parseListenAddress, positiveInteger } from "./controller-external-secrets.js";
+import { goBoolFlag, parseListenAddress, positiveInteger } from "./controller-external-secrets.js";
+import { controllerGroup } from "./go-flags.js";
 import { CliError, ExitCode } from "./errors.js";
 
 /** The flags of `secretfleet controller applicationset`, as commander parses them. */
@@ -136,10 +137,8 @@ async function run(flags: ApplicationSetFlags): Promise<void> {
  * beyond Argo CD a `--max-deletions` guard per reconcile) until SIGTERM.
  */
 export function registerControllerApplicationSet(program: Command): void {
-  const controller =
-    program.commands.find((command) => command.name() === "controller") ??
-    program.command("controller").description("run a secretfleet controller in the foreground");
-  const bool = (value: string): boolean => parseGoBool(value);
+  const controller = controllerGroup(program);
+  const bool = goBoolFlag;
   const env = (name: string): string => `${envPrefix}${name}`;
   const command = new Command("applicationset")
     .description(

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { CliError, ExitCode } from "./errors.js";
+import { controllerGroup, parseGoBool } from "./go-flags.js";
 
 /** The flags of `secretfleet controller external-secrets`, as commander parses them. */
 export interface ExternalSecretsFlags {
@@ -33,10 +34,10 @@ export interface ExternalSecretsFlags {
 }
 
 /** Go's strconv.ParseBool, as ESO's pflag booleans accept it (`--enable-flood-gate=false`). */
-export function parseGoBool(text: string): boolean {
-  if (["1", "t", "T", "true", "TRUE", "True"].includes(text)) return true;
-  if (["0", "f", "F", "false", "FALSE", "False"].includes(text)) return false;
-  throw new CliError(`invalid boolean "${text}"`, ExitCode.usage);
+export function goBoolFlag(text: string): boolean {
+  const value = parseGoBool(text);
+  if (value === undefined) throw new CliError(`invalid boolean "${text}"`, ExitCode.usage);
+  return value;
 }
 
 /** A flag's value as a positive integer. @throws CliError (usage) otherwise */
@@ -170,10 +171,8 @@ async function run(flags: ExternalSecretsFlags): Promise<void> {
  * PushSecret) with ESO's flags.
  */
 export function registerControllerExternalSecrets(program: Command): void {
-  const controller =
-    program.commands.find((command) => command.name() === "controller") ??
-    program.command("controller").description("run a secretfleet controller in the foreground");
-  const bool = (value: string): boolean => parseGoBool(value);
+  const controller = controllerGroup(program);
+  const bool = goBoolFlag;
   controller
     .command("external-secrets")
     .description(

@@ -52,7 +52,7 @@ test("bad flag values are usage errors naming the flag", async () => {
   });
   await assert.rejects(
     attempt([], { SEALED_SECRETS_KEY_TTL: "10d" }),
-    /for "--key-ttl" flag: time: invalid duration/,
+    /for "--key-ttl" flag: time: unknown unit "d" in duration "10d"/,
   );
   await assert.rejects(attempt(["--key-prefix", "Bad"]), {
     message: "name contains illegal character B",

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import type { ControllerConfig } from "../controllers/sealedsecrets/index.js";
 import { CliError, ExitCode } from "./errors.js";
+import { controllerGroup, parseGoBool } from "./go-flags.js";
 
 type FlagKind = "string" | "int" | "float" | "bool" | "duration";
 
@@ -200,11 +201,10 @@ function usage(flag: string, value: string, why: string): CliError {
   );
 }
 
-// strconv.ParseBool, as pflag reads booleans.
 function goBool(flag: string, value: string): boolean {
-  if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
-  if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
-  throw usage(flag, value, "strconv.ParseBool: parsing: invalid syntax");
+  const parsed = parseGoBool(value);
+  if (parsed === undefined) throw usage(flag, value, "strconv.ParseBool: parsing: invalid syntax");
+  return parsed;
 }
 
 function goInt(flag: string, value: string): number {
@@ -318,9 +318,7 @@ export async function configFromFlags(
 
 /** Registers `secretfleet controller sealed-secrets` (creating the `controller` group if needed). */
 export function registerControllerSealedSecrets(program: Command): void {
-  const parent =
-    program.commands.find((command) => command.name() === "controller") ??
-    program.command("controller").description("run a controller against a cluster");
+  const parent = controllerGroup(program);
   const command = parent
     .command("sealed-secrets")
     .description(

@@ -28,16 +28,13 @@ async function readText(path: string): Promise<string> {
 }
 
 // Go durations as the controller's --key-ttl takes them: "87600h", "1h30m", "90s".
-function parseGoDuration(value: string): number {
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
-  if (parts.length === 0 || parts.map((part) => part[0]).join("") !== value) {
+async function parseKeyTtl(value: string): Promise<number> {
+  const { parseGoDuration } = await import("../templating/index.js");
+  try {
+    return parseGoDuration(value);
+  } catch {
     throw new CliError(`invalid duration "${value}" (use Go syntax such as 87600h)`);
   }
-  return parts.reduce(
-    (total, [, amount = "0", unit = "s"]) => total + Number(amount) * (units[unit] ?? 0),
-    0,
-  );
 }
 
 function manifestText(sealing: Sealing, secret: Secret, format: string): string {
@@ -65,7 +62,7 @@ async function generate(options: GenerateOptions): Promise<void> {
   const bits = Number(options.keySize);
   if (!Number.isInteger(bits) || bits < 2048)
     throw new CliError(`invalid --key-size "${options.keySize}" (at least 2048)`);
-  const validForMs = parseGoDuration(options.keyTtl);
+  const validForMs = await parseKeyTtl(options.keyTtl);
   const sealing = await loadSealing();
   say(`generating a ${bits}-bit RSA sealing key (this takes a few seconds)…`);
   const key = await sealing.generateSealingKey({ bits, validForMs, commonName: options.myCn });

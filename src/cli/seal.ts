@@ -10,6 +10,7 @@ import { CliError, ExitCode } from "./errors.js";
 import { readStdin } from "./io.js";
 import { kubeconfigNamespace } from "./kubeconfig.js";
 import { clusterController } from "./seal-controller.js";
+import { parseGoBool } from "./go-flags.js";
 
 type Sealing = typeof import("../sealing/index.js");
 
@@ -195,13 +196,6 @@ function defaultEnvironment(config: SealConfig): SealEnvironment {
   };
 }
 
-// strconv.ParseBool: anything else is ignored, as pflag ignores an env value it cannot parse.
-function parseGoBool(value: string): boolean | undefined {
-  if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
-  if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
-  return undefined;
-}
-
 /**
  * Merges the command line with SEALED_SECRETS_* variables as kubeseal does: the command line wins,
  * list flags append command-line values to the variable's, and a variable that does not parse is
@@ -223,6 +217,7 @@ export function sealConfig(
   const bool = (key: string, flag: string): boolean => {
     if (fromCli(key)) return options[key] === true;
     const value = envOf(flag);
+    // A variable strconv.ParseBool rejects is ignored, as pflag ignores an env value it cannot parse.
     return (value === undefined ? undefined : parseGoBool(value)) ?? false;
   };
   const list = (key: string, flag: string): string[] => {

@@ -24,6 +24,7 @@ export { formatFloat } from "./strconv.js";
 export { FastTemplateError } from "./fasttemplate.js";
 export { normalizeName, slugifyName } from "./argocd.js";
 export { marshalJSON, unmarshalJSON } from "./go-json.js";
+export { parseGoDuration } from "./sprig/dates.js";
 export { marshalYAML, unmarshalYAML } from "./go-yaml.js";
 
 /** Template functions by name, each with its Go signature (see goFunc). */

@@ -16,7 +16,7 @@ import {
   type FannedOutExternalSecret,
   type FanOutNamespace,
 } from "./cluster-external-secret.js";
-import { parseGoDuration } from "./go-duration.js";
+import { parseGoDuration } from "../../templating/index.js";
 import { Finalizers } from "./labels.js";
 import { defaultRefreshIntervalMs } from "./refresh.js";
 import type { EsoRuntime } from "./runtime.js";

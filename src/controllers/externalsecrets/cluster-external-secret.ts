@@ -3,7 +3,7 @@ import { matchesLabelSelector } from "./label-selector.js";
 import { FieldReader } from "./object-error.js";
 import { compact, readConditions, readLabelSelector, readMetadata } from "./parse-common.js";
 import { readExternalSecretSpec } from "./parse-external-secret.js";
-import { parseGoDuration } from "./go-duration.js";
+import { parseGoDuration } from "../../templating/index.js";
 import type { NamespaceInfo } from "./store-access.js";
 import {
   apiVersionV1,

@@ -44,7 +44,7 @@ export {
   externalSecretApiVersions,
   templateProblem,
 } from "./parse-external-secret.js";
-export { parseGoDuration } from "./go-duration.js";
+export { parseGoDuration } from "../../templating/index.js";
 export { compileGoRegexp, type GoRegexp } from "./go-regexp.js";
 export { decodeGoBase64, decodeMap, decodeValue, DecodingStrategy } from "./decoding.js";
 export {

@@ -1,5 +1,5 @@
 import { compileGoRegexp } from "./go-regexp.js";
-import { parseGoDuration } from "./go-duration.js";
+import { parseGoDuration } from "../../templating/index.js";
 import { FieldReader } from "./object-error.js";
 import {
   compact,

@@ -11,7 +11,7 @@ import type { SecretsProvider } from "../../providers/index.js";
 import { renderTemplateInto } from "./apply-template.js";
 import { PushMessage, PushReason, setCondition } from "./conditions.js";
 import { secretData } from "./desired-secret.js";
-import { parseGoDuration } from "./go-duration.js";
+import { parseGoDuration } from "../../templating/index.js";
 import { matchesLabelSelector } from "./label-selector.js";
 import { Finalizers } from "./labels.js";
 import { syncedResourceVersion } from "./object-hash.js";

@@ -9,7 +9,7 @@ import {
   readMetadata,
 } from "./parse-common.js";
 import { readTemplate } from "./parse-external-secret.js";
-import { parseGoDuration } from "./go-duration.js";
+import { parseGoDuration } from "../../templating/index.js";
 import { reverseKeys } from "./secret-keys.js";
 import type {
   PushSecret,

@@ -1,4 +1,4 @@
-import { parseGoDuration } from "./go-duration.js";
+import { parseGoDuration } from "../../templating/index.js";
 import { Annotations, Labels } from "./labels.js";
 import { secretDataHash, sha3224Hex, syncedResourceVersion } from "./object-hash.js";
 import { secretData } from "./desired-secret.js";

@@ -12,7 +12,7 @@ import {
   type VaultClientOptions,
 } from "../../providers/index.js";
 import type { KubeClient } from "../../kube/index.js";
-import { parseGoDuration } from "./go-duration.js";
+import { parseGoDuration } from "../../templating/index.js";
 import { SharedReadVaultClient, type VaultCallObserver } from "./shared-reads.js";
 import { storeProviderKey } from "./parse-store.js";
 import type { SecretStore } from "./types.js";

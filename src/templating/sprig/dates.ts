@@ -333,6 +333,15 @@ export function parseDuration(s: string): bigint {
   return neg ? -v : v;
 }
 
+/**
+ * Go's time.ParseDuration in milliseconds, for flags and API fields (`refreshInterval: 1h`,
+ * `--key-ttl 87600h`).
+ * @throws Error with Go's message, e.g. `time: invalid duration "soon"`
+ */
+export function parseGoDuration(text: string): number {
+  return Number(parseDuration(text)) / 1e6;
+}
+
 /** Go's time.Duration.String. */
 export function durationString(d: bigint): string {
   if (d === 0n) return "0s";
