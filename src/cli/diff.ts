@@ -76,11 +76,17 @@ async function readAll(argocd: Argocd, path: string): Promise<JsonObject[]> {
   return objects;
 }
 
-function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(text.trim());
-  if (match === null)
+async function jqTimeoutMs(text: string): Promise<number> {
+  const { parseGoDuration } = await import("../templating/index.js");
+  let ms: number;
+  try {
+    ms = parseGoDuration(text.trim());
+  } catch {
+    ms = Number.NaN;
+  }
+  if (!(ms > 0))
     throw new CliError(`--jq-timeout "${text}": want a duration such as 1s or 500ms`, 2);
-  return Number(match[1]) * (match[2] === "s" ? 1000 : 1);
+  return ms;
 }
 
 async function settingsFrom(argocd: Argocd, flags: DiffFlags): Promise<DiffSettings> {
@@ -112,10 +118,11 @@ async function settingsFrom(argocd: Argocd, flags: DiffFlags): Promise<DiffSetti
     if (found === undefined) throw new CliError(`"${flags.argocdCm}": no ConfigMap found`, 2);
     configMap = found.object;
   }
+  const timeoutMs = await jqTimeoutMs(flags.jqTimeout);
   try {
     return {
       ...argocd.readArgoCdConfigMap(configMap, rules),
-      jqTimeoutMs: parseDuration(flags.jqTimeout),
+      jqTimeoutMs: timeoutMs,
     };
   } catch (error) {
     throw new CliError(`"${flags.argocdCm ?? ""}": ${(error as Error).message}`, 2, {
