@@ -38,9 +38,31 @@ export function arrayAt(parent: JsonObject | undefined, key: string): Json[] | u
   return Array.isArray(value) ? value : undefined;
 }
 
-/** A deep copy (objects in the store are never mutated in place). */
+/**
+ * A deep copy (objects in the store are never mutated in place). A walk over plain JSON, several
+ * times cheaper than structuredClone, which serialises; every write copies its object at least
+ * once. A `__proto__` key stays an own property, as JSON.parse leaves it.
+ */
 export function clone<T extends Json>(value: T): T {
-  return structuredClone(value);
+  return copyJson(value) as T;
+}
+
+function copyJson(value: Json): Json {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  const out: JsonObject = {};
+  for (const key of Object.keys(value)) {
+    const item = copyJson(value[key] as Json);
+    if (key === "__proto__")
+      Object.defineProperty(out, key, {
+        value: item,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else out[key] = item;
+  }
+  return out;
 }
 
 /** Structural equality of two JSON values (key order does not matter). */

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { renderGoTemplate } from "../../templating/index.js";
 import { renderTemplateDouble } from "../../../test/support/template-double.js";
-import { desiredSecret, MutationError, planSecretWrite, secretData } from "./desired-secret.js";
+import fc from "fast-check";
+import {
+  desiredSecret,
+  MutationError,
+  planSecretWrite,
+  sameJson,
+  secretData,
+} from "./desired-secret.js";
 import { createdByHash, fieldManagerFor, secretDataHash } from "./object-hash.js";
 import { parseExternalSecret } from "./parse-external-secret.js";
 import { isTargetValid } from "./refresh.js";
@@ -314,4 +321,43 @@ test("desiredSecret() renders with src/templating's Go engine through the Templa
       error.message.includes("map has no entry for key") &&
       !error.message.includes("s3cr3t"),
   );
+});
+
+// The comparison sameJson() stands for: the JSON of both, empty maps and lists dropped, keys sorted.
+function normalisedJson(value: unknown): string | undefined {
+  const normalise = (item: unknown): unknown => {
+    if (Array.isArray(item)) return item.length === 0 ? undefined : item.map(normalise);
+    if (typeof item === "object" && item !== null) {
+      const entries = Object.entries(item)
+        .map(([key, inner]) => [key, normalise(inner)] as const)
+        .filter(([, inner]) => inner !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return entries.length === 0 ? undefined : Object.fromEntries(entries);
+    }
+    return item;
+  };
+  return JSON.stringify(normalise(value));
+}
+
+test("sameJson() agrees with comparing normalised JSON, on random values and on near-copies", () => {
+  const leaf = fc.oneof(fc.constantFrom({}, [], null, undefined, "", 0), fc.string(), fc.integer());
+  const value = fc.letrec((tie) => ({
+    node: fc.oneof(
+      { depthSize: "small" },
+      leaf,
+      fc.array(tie("node"), { maxLength: 3 }),
+      fc.dictionary(fc.constantFrom("a", "b", "c", "data", "labels"), tie("node"), { maxKeys: 4 }),
+    ),
+  })).node;
+  fc.assert(
+    fc.property(value, value, (a, b) => {
+      assert.equal(sameJson(a, b), normalisedJson(a) === normalisedJson(b));
+      assert.ok(sameJson(a, structuredClone(a)));
+    }),
+    { numRuns: 2000 },
+  );
+  assert.ok(sameJson({ metadata: { labels: {} }, data: { a: "x" } }, { data: { a: "x" } }));
+  assert.ok(sameJson({ b: 1, a: [{}] }, { a: [null], b: 1 }));
+  assert.ok(!sameJson({ data: { a: "x" } }, { data: { a: "y" } }));
+  assert.ok(!sameJson({ a: ["x"] }, { a: "x" }));
 });

@@ -293,21 +293,50 @@ export function planSecretWrite(existing: Secret | undefined, desired: Secret): 
   return { action: "update", secret: desired };
 }
 
-// Semantic equality of two JSON-shaped values: key order does not matter, and an empty map or
-// list equals an absent one (Kubernetes' equality.Semantic treats nil and empty maps alike only
-// through the round trip; for Secrets an empty labels map and no labels write the same object).
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(normalise(a)) === JSON.stringify(normalise(b));
+/**
+ * Semantic equality of two JSON-shaped values: key order does not matter, and an empty map or
+ * list equals an absent one (Kubernetes' equality.Semantic treats nil and empty maps alike only
+ * through the round trip; for Secrets an empty labels map and no labels write the same object).
+ * Equal to comparing the JSON of both with empty maps and lists dropped and keys sorted, without
+ * building either: every refresh compares its desired Secret with the cached one.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  const voidA = isVoid(a);
+  const voidB = isVoid(b);
+  if (voidA || voidB) return voidA && voidB;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    // In a list an empty item is written as null, as JSON.stringify writes undefined.
+    return a.every((item: unknown, i) => {
+      const other: unknown = b[i];
+      const nullA = item === null || isVoid(item);
+      const nullB = other === null || isVoid(other);
+      return nullA || nullB ? nullA && nullB : sameJson(item, other);
+    });
+  }
+  if (isRecord(a) || isRecord(b)) {
+    if (!isRecord(a) || !isRecord(b)) return false;
+    let kept = 0;
+    for (const key of Object.keys(a)) {
+      if (isVoid(a[key])) continue;
+      kept++;
+      if (!sameJson(a[key], b[key])) return false;
+    }
+    for (const key of Object.keys(b)) if (!isVoid(b[key])) kept--;
+    return kept === 0;
+  }
+  return typeof a === "number" && typeof b === "number"
+    ? JSON.stringify(a) === JSON.stringify(b)
+    : a === b;
 }
 
-function normalise(value: unknown): unknown {
-  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map(normalise);
-  if (typeof value === "object" && value !== null) {
-    const entries = Object.entries(value)
-      .map(([key, item]) => [key, normalise(item)] as const)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return entries.length === 0 ? undefined : Object.fromEntries(entries);
-  }
-  return value;
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// What the comparison leaves out: absent, an empty list, or a map of such values only.
+function isVoid(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return isRecord(value) && Object.values(value).every(isVoid);
 }

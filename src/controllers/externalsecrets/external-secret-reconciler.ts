@@ -26,6 +26,7 @@ import {
 } from "./desired-secret.js";
 import { Finalizers, Labels } from "./labels.js";
 import { createdByHash, fieldManagerFor } from "./object-hash.js";
+import { parsedOnce } from "./parse-common.js";
 import { parseExternalSecret } from "./parse-external-secret.js";
 import {
   isTargetValid,
@@ -129,6 +130,7 @@ export function externalSecretReconciler(rt: EsoRuntime, caches: ExternalSecretC
 class ExternalSecretReconciler {
   readonly #rt: EsoRuntime;
   readonly #caches: ExternalSecretCaches;
+  readonly #parse = parsedOnce(parseExternalSecret);
 
   constructor(rt: EsoRuntime, caches: ExternalSecretCaches) {
     this.#rt = rt;
@@ -147,7 +149,7 @@ class ExternalSecretReconciler {
     const started = this.#rt.now();
     let es: ExternalSecret;
     try {
-      es = parseExternalSecret(raw);
+      es = this.#parse(raw);
     } catch (error) {
       await this.#markInvalid(raw, error as Error, context);
       return undefined;

@@ -57,8 +57,31 @@ export function syncedResourceVersion(metadata: {
   readonly labels?: Readonly<Record<string, string>> | undefined;
   readonly annotations?: Readonly<Record<string, string>> | undefined;
 }): string {
-  return `${metadata.generation ?? 0}-${metadataHash(metadata.labels, metadata.annotations)}`;
+  const { generation, labels, annotations } = metadata;
+  const known = syncedVersions.get(metadata);
+  if (
+    known !== undefined &&
+    known.generation === generation &&
+    known.labels === labels &&
+    known.annotations === annotations
+  )
+    return known.value;
+  const value = `${generation ?? 0}-${metadataHash(labels, annotations)}`;
+  syncedVersions.set(metadata, { generation, labels, annotations, value });
+  return value;
 }
+
+// Per metadata object, with what the value was computed from: every reconcile and every informer
+// event of an ExternalSecret asks for it, each time a SHA3 over its labels and annotations.
+const syncedVersions = new WeakMap<
+  object,
+  {
+    generation: number | undefined;
+    labels: object | undefined;
+    annotations: object | undefined;
+    value: string;
+  }
+>();
 
 /**
  * The field manager ESO writes a target Secret as: `externalsecrets.external-secrets.io/<es-name>`,

@@ -162,3 +162,20 @@ export function compact<T extends Record<string, unknown>>(
   for (const [key, item] of Object.entries(value)) if (item !== undefined) out[key] = item;
   return out as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
+
+/**
+ * `parse` remembered per object: informer caches replace an object on every change and never
+ * mutate one, so a parse of the same object gives the same result. A reconcile reads its
+ * ExternalSecret and its stores several times, and every refresh reads the same store again.
+ * Failures are not remembered (the caller reports them). Callers treat results as immutable.
+ */
+export function parsedOnce<T>(parse: (value: unknown) => T): (value: object) => T {
+  const parsed = new WeakMap<object, T>();
+  return (value) => {
+    const known = parsed.get(value);
+    if (known !== undefined) return known;
+    const result = parse(value);
+    parsed.set(value, result);
+    return result;
+  };
+}

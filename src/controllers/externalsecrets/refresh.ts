@@ -22,10 +22,19 @@ export function isTargetValid(existing: Secret | undefined, es: ExternalSecret):
   if (es.spec.target?.creationPolicy === "Orphan") return true;
   if (existing === undefined || (existing.metadata.uid ?? "") === "") return false;
   if (existing.metadata.labels?.[Labels.managed] !== Labels.managedValue) return false;
-  return (
-    existing.metadata.annotations?.[Annotations.dataHash] === secretDataHash(secretData(existing))
-  );
+  let matches = hashMatches.get(existing);
+  if (matches === undefined) {
+    matches =
+      existing.metadata.annotations?.[Annotations.dataHash] ===
+      secretDataHash(secretData(existing));
+    hashMatches.set(existing, matches);
+  }
+  return matches;
 }
+
+// Whether a Secret's data-hash annotation matches its data, per Secret object: the informer cache
+// never mutates an object, and each refresh and each Secret event asks again.
+const hashMatches = new WeakMap<Secret, boolean>();
 
 /**
  * Timing knobs beyond upstream: refreshes are spread so that a crowd of ExternalSecrets created or
@@ -77,11 +86,19 @@ function readIdentity(es: ExternalSecret): string | undefined {
  * the same instant. Different keys get independent phases.
  */
 export function phaseOf(es: ExternalSecret): number {
-  const own = unitHash(es.metadata.uid ?? `${es.metadata.namespace}/${es.metadata.name}`);
+  const id = es.metadata.uid ?? `${es.metadata.namespace}/${es.metadata.name}`;
+  const known = phases.get(es.spec);
+  if (known?.id === id) return known.phase;
+  const own = unitHash(id);
   const keys = readIdentity(es);
-  if (keys === undefined) return own;
-  return (unitHash(keys) + own * sameKeysSpread) % 1;
+  const phase = keys === undefined ? own : (unitHash(keys) + own * sameKeysSpread) % 1;
+  phases.set(es.spec, { id, phase });
+  return phase;
 }
+
+// Phases per parsed spec (with the id they were computed for): a reconcile asks twice, and a
+// parsed ExternalSecret is kept per cached object.
+const phases = new WeakMap<object, { id: string; phase: number }>();
 
 /** The clock a refresh decision reads: now, and when this controller process started. */
 export interface RefreshClock {

@@ -1,6 +1,7 @@
 import type { CacheReader, KubeObject, Logger } from "../../kube/index.js";
 import type { ApiClient } from "./api-client.js";
 import type { EsoMetrics } from "./metrics.js";
+import { parsedOnce } from "./parse-common.js";
 import { parseSecretStore } from "./parse-store.js";
 import type { JitterOptions } from "./refresh.js";
 import type { CredentialReader } from "./store-client.js";
@@ -63,13 +64,14 @@ export function cacheLookups(caches: {
   readonly clusterSecretStores: CacheReader<KubeObject>;
   readonly namespaces: CacheReader<KubeObject>;
 }): Lookups {
+  const parseStore = parsedOnce(parseSecretStore);
   return {
     store(kind, namespace, name) {
       const raw =
         kind === "ClusterSecretStore"
           ? caches.clusterSecretStores.get(name)
           : caches.secretStores.get(`${namespace}/${name}`);
-      return raw === undefined ? undefined : parseSecretStore(raw);
+      return raw === undefined ? undefined : parseStore(raw);
     },
     namespace(name) {
       const raw = caches.namespaces.get(name);
