@@ -11,16 +11,18 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY test ./test
 COPY bench ./bench
-RUN npx tsc -p tsconfig.json
+COPY scripts ./scripts
+# tsc, then esbuild bundles the CLI into dist/cli (one file per command group, fast start-up).
+RUN npx tsc -p tsconfig.json && node scripts/bundle-cli.js
 
 FROM node:24.21.0-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
-COPY --from=build /src/dist/src ./dist/src
+COPY --from=build /src/dist/cli ./dist/cli
 # Non-root, numeric so that runAsNonRoot can verify it; nothing is written outside /tmp.
 USER 65532:65532
 EXPOSE 8080 8081
-ENTRYPOINT ["node", "/app/dist/src/cli/bin.js"]
+ENTRYPOINT ["node", "/app/dist/cli/secretfleet.js"]
 CMD ["controller", "sealed-secrets"]

@@ -160,7 +160,7 @@ async function render(
     const output = flags.perCluster
       ? [await perCluster(argocd, applications, clusterSecrets, git, repos)]
       : applications;
-    environment.stdout(await formatObjects(output, flags.output, !flags.perCluster));
+    environment.stdout(formatObjects(output, flags.output, !flags.perCluster));
     return skipped ? exitSkippedApplications : 0;
   } finally {
     await git.close();

@@ -95,7 +95,7 @@ export function registerCluster(program: Command): void {
         flags.fromVault === undefined
           ? clusterSecret(argocd, name, flags)
           : externalSecret(argocd, name, flags.fromVault, flags);
-      const text = await formatObjects([manifest], flags.output, false);
+      const text = formatObjects([manifest], flags.output, false);
       if (flags.outputFile === undefined) process.stdout.write(text);
       else await writeFileAtomic(flags.outputFile, text);
     });
@@ -123,9 +123,7 @@ export function registerCluster(program: Command): void {
         };
       });
       if (flags.output !== "table") {
-        process.stdout.write(
-          await formatObjects(rows, flags.output === "json" ? "json" : "yaml", true),
-        );
+        process.stdout.write(formatObjects(rows, flags.output === "json" ? "json" : "yaml", true));
         return;
       }
       const table = [["NAME", "SERVER", "SECRET", "PROJECT", "LABELS", "CREDENTIALS"]];

@@ -6,6 +6,7 @@ import { Option } from "commander";
 import type { DiffSettings, JsonObject, JsonValue, ResourceDiff } from "../argocd/index.js";
 import { CliError } from "./errors.js";
 import { formatObjects, manifestFiles, readManifestFile } from "./manifest-files.js";
+import { stringify } from "yaml";
 
 type Argocd = typeof import("../argocd/index.js");
 
@@ -188,9 +189,9 @@ async function runDiff(
       normalizedLive: row.masked.normalizedLive ?? null,
       predictedLive: row.masked.predictedLive ?? null,
     }));
-    process.stdout.write(await formatObjects(report, "json"));
+    process.stdout.write(formatObjects(report, "json"));
   } else {
-    for (const row of rows) process.stdout.write(await renderRow(row));
+    for (const row of rows) process.stdout.write(renderRow(row));
   }
   return rows.some((row) => row.status !== "Synced") ? 1 : 0;
 }
@@ -236,10 +237,9 @@ function explain(rows: readonly Row[]): void {
   }
 }
 
-async function renderRow(row: Row): Promise<string> {
+function renderRow(row: Row): string {
   const header = `===== ${row.key} ====== ${row.status}\n`;
   if (row.status === "Synced") return header;
-  const { stringify } = await import("yaml");
   const before =
     row.masked.normalizedLive === undefined
       ? ""

@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
+import { parse as parseYaml } from "yaml";
 
 /** Where the kubeconfig comes from. */
 export interface KubeconfigSource {
@@ -25,8 +26,7 @@ async function readConfig(path: string): Promise<Record<string, unknown> | undef
   } catch {
     return undefined; // kubectl skips missing files in KUBECONFIG
   }
-  const { parse } = await import("yaml");
-  const value: unknown = parse(text);
+  const value: unknown = parseYaml(text);
   return isObject(value) ? value : undefined;
 }
 

@@ -4,6 +4,7 @@ import { join, relative } from "node:path";
 import type { ClusterSecret, JsonObject } from "../argocd/index.js";
 import { CliError } from "./errors.js";
 import { readInput } from "./io.js";
+import { stringify } from "yaml";
 
 type Argocd = typeof import("../argocd/index.js");
 
@@ -109,12 +110,7 @@ export async function readTextFile(path: string): Promise<string> {
  * Prints objects for stdout: `yaml` as a multi-document stream (YAML 1.1 quoting, so kubectl reads
  * strings like "yes" back as strings), `json` as one indented JSON value (a list when `list`).
  */
-export async function formatObjects(
-  objects: readonly unknown[],
-  format: string,
-  list = true,
-): Promise<string> {
+export function formatObjects(objects: readonly unknown[], format: string, list = true): string {
   if (format === "json") return `${JSON.stringify(list ? objects : objects[0], null, 2)}\n`;
-  const { stringify } = await import("yaml");
   return objects.map((object) => stringify(object, { version: "1.1", lineWidth: 0 })).join("---\n");
 }

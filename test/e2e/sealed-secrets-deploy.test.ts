@@ -507,12 +507,17 @@ test("the Dockerfile builds the image the manifests run: Node as pinned, the CLI
   const command = JSON.parse(all("CMD")[0] ?? "[]") as string[];
   assert.deepEqual(command, ["controller", "sealed-secrets"]);
   assert.equal(entrypoint[0], "node");
-  // The entry point is the built CLI, copied from the build stage's dist/src.
+  // The entry point is the bundled CLI (package.json's bin), copied from the build stage's dist/cli.
   const copied = all("COPY").find((value) => value.startsWith("--from=build"));
-  assert.equal(copied, "--from=build /src/dist/src ./dist/src");
+  assert.equal(copied, "--from=build /src/dist/cli ./dist/cli");
   assert.equal(all("WORKDIR").at(-1), "/app");
-  assert.equal(entrypoint[1], "/app/dist/src/cli/bin.js");
-  assert.ok(readFileSync(join(repoRoot, "dist", "src", "cli", "bin.js"), "utf8").length > 0);
+  const bin = (
+    JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+      bin: { secretfleet: string };
+    }
+  ).bin.secretfleet;
+  assert.equal(entrypoint[1], `/app/${bin}`);
+  assert.ok(readFileSync(join(repoRoot, bin), "utf8").startsWith("#!/usr/bin/env node"));
   // Numeric and non-root, the same user the manifests' runAsUser names.
   const [user] = all("USER");
   const deployment = find(staticManifests(), "Deployment", "sealed-secrets-controller");

@@ -34,5 +34,5 @@ export function shared(...parts: string[]): string | undefined {
   return sharedDir === undefined ? undefined : join(sharedDir, ...parts);
 }
 
-/** The built CLI entry point, to run as a child process. */
-export const cliPath: string = join(repoRoot, "dist", "src", "cli", "bin.js");
+/** The built CLI as users run it (package.json's bin, the esbuild bundle), for child processes. */
+export const cliPath: string = join(repoRoot, "dist", "cli", "secretfleet.js");
