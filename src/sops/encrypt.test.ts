@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createDecipheriv, randomBytes } from "node:crypto";
 import { test } from "node:test";
 import { sopsTestKeys, testKeySources } from "../../test/support/sops.js";
 import { newAgeKey, newPgpKey, type CreationSettings } from "./config.js";
@@ -195,6 +196,70 @@ test("re-encrypting after an edit keeps the ciphertext of every unchanged value"
   const rotatedValues = values(rotated);
   for (const [i, value] of before.slice(0, 4).entries()) assert.notEqual(rotatedValues[i], value);
   assert.equal(await decrypt(rotated, "yaml"), "a: one\nb: two\nc:\n    - x\n    - z\n");
+});
+
+/** About `size` characters cycling through JSON's escape classes, lines and non-ASCII text. */
+function largeText(size: number): string {
+  const parts = [
+    '"',
+    "\\",
+    "\n",
+    "\r\n",
+    "\t",
+    "\b",
+    "\f",
+    "\u0001",
+    "é",
+    "☃",
+    "\ud83d\ude00",
+    "\ufeff",
+    "/",
+  ];
+  const out: string[] = [];
+  for (let i = 0, length = 0; length < size; i++) {
+    const part = i % 2 === 0 ? "plain text " : (parts[i % parts.length] ?? "");
+    out.push(part);
+    length += part.length;
+  }
+  return out.join("");
+}
+
+test("megabyte values round-trip through the JSON, YAML and binary stores with the MAC verified", async () => {
+  const sources = testKeySources();
+  const big = largeText(1 << 20);
+  // JSON.stringify escapes these characters exactly as Go does, so this is sops's own output.
+  const json = `{\n\t"big": ${JSON.stringify(big)},\n\t"small": "x"\n}\n`;
+  const encrypted = await encrypt(json, "json");
+  // Standard JSON whose value any AES-GCM implementation opens with the data key.
+  const parsed = JSON.parse(encrypted) as { big: string };
+  const fields = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:str\]$/s.exec(parsed.big);
+  assert.ok(fields !== null);
+  const [, data = "", iv = "", tag = ""] = fields;
+  const doc = await openEncrypted(bytes(encrypted), { format: "json", sources });
+  const decipher = createDecipheriv("aes-256-gcm", doc.dataKey, Buffer.from(iv, "base64"));
+  decipher.setAAD(Buffer.from("big:"));
+  decipher.setAuthTag(Buffer.from(tag, "base64"));
+  const opened = Buffer.concat([decipher.update(Buffer.from(data, "base64")), decipher.final()]);
+  assert.equal(opened.toString("utf8"), big);
+  assert.equal(await decrypt(encrypted, "json"), json);
+
+  const line = "é☃ plain text, then more ".repeat(45_000);
+  const yaml = await encrypt(`big: ${line}\nsmall: x\n`, "yaml");
+  const yamlDoc = await openEncrypted(bytes(yaml), { format: "yaml", sources });
+  assert.equal(yamlDoc.branches[0]?.items[0]?.value, line.trimEnd());
+
+  // Raw bytes (invalid UTF-8) and text starting with a BOM come back byte for byte.
+  for (const raw of [randomBytes(1 << 20), Buffer.from(`\ufeff${big}`, "utf8")]) {
+    const sealed = await encryptBranches(
+      loadPlain(raw, "binary"),
+      storeFor("binary"),
+      settings({}),
+      sources,
+      now,
+    );
+    const back = await openEncrypted(sealed, { format: "binary", sources });
+    assert.ok(Buffer.from(storeFor("binary").emitPlain(back.branches)).equals(raw));
+  }
 });
 
 test("tampering is detected with sops's messages and exit codes, naming the path", async () => {

@@ -8,7 +8,8 @@ import { comment, floatValue, intValue, type Comment, type TreeValue } from "./t
 export type ValueType = "str" | "int" | "float" | "bool" | "time" | "comment" | "bytes";
 
 const encoder = new TextEncoder();
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM keeps a leading U+FEFF: Go strings keep every byte, and the MAC hashes them all.
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;

@@ -250,10 +250,14 @@ export function encryptTree(
   const encrypted = walkBranches(branches, (leaf, path, stack, where) => {
     const isComment = isCommentValue(leaf);
     const encrypt = selector.shouldEncrypt(path, stack, isComment);
-    if ((rules.macOnlyEncrypted !== true || encrypt) && !isComment) hashLeaf(hash, leaf);
+    // One plaintext per leaf, shared by the MAC and the cipher (a large string is encoded once).
+    const plain = toPlaintext(leaf);
+    if ((rules.macOnlyEncrypted !== true || encrypt) && !isComment && plain !== undefined) {
+      hash.update(plain.bytes);
+    }
     if (!encrypt) return leaf;
     const aad = `${path.join(":")}:`;
-    const out = cipher.encrypt(leaf, aad);
+    const out = cipher.encrypt(leaf, aad, plain);
     if (isComment && selector.unencryptedCommentRegex?.test(out) === true) {
       throw walkError(
         "Encrypted comment matches UnencryptedCommentRegex! Make sure that UnencryptedCommentRegex cannot match an encrypted comment.",
@@ -288,6 +292,7 @@ export function decryptTree(
     const isComment = isCommentValue(leaf);
     const encrypt = selector.shouldEncrypt(path, stack, isComment);
     let value: TreeValue | Comment = leaf;
+    let macBytes: Uint8Array | undefined;
     if (encrypt) {
       const aad = `${path.join(":")}:`;
       if (isComment) {
@@ -300,7 +305,7 @@ export function decryptTree(
       } else if (typeof leaf === "string" || leaf instanceof Uint8Array) {
         const text = typeof leaf === "string" ? leaf : Buffer.from(leaf).toString("latin1");
         try {
-          value = cipher.decrypt(text, aad);
+          ({ value, macBytes } = cipher.open(text, aad));
         } catch (error) {
           throw walkError(`Could not decrypt value: ${(error as Error).message}`, where, error);
         }
@@ -311,7 +316,8 @@ export function decryptTree(
     // Comments never enter the MAC, including a list comment stored as an ENC element (the
     // behaviour of sops up to 3.13.1 and again from 3.13.3; 3.13.2 hashed it by mistake).
     if ((rules.macOnlyEncrypted !== true || encrypt) && !isCommentValue(value)) {
-      hashLeaf(hash, value);
+      if (macBytes !== undefined) hash.update(macBytes);
+      else hashLeaf(hash, value);
     }
     return value;
   });

@@ -1,5 +1,6 @@
 // The five stores behind one interface: parse plaintext, parse an encrypted file (splitting off
 // the metadata), and write either form, each the way sops 3.13's store of that format does.
+import { isAscii } from "node:buffer";
 import { SopsError, SopsExitCode } from "../errors.js";
 import { flattenMetadata, unflattenMetadata } from "../flatten.js";
 import { parseMetadata, serializeMetadata, type Metadata } from "../metadata.js";
@@ -13,7 +14,7 @@ import {
 import { bytesToStringValue } from "../values.js";
 import { readDotenv, writeDotenv } from "./dotenv.js";
 import { readIni, writeIni } from "./ini.js";
-import { emitJsonDocument, emitJsonValue, parseJsonObject } from "./json.js";
+import { emitJsonDocumentBytes, emitJsonValue, parseJsonObject } from "./json.js";
 import { readYaml } from "./yaml-read.js";
 import { writeYaml, writeYamlValue } from "./yaml-write.js";
 
@@ -59,7 +60,18 @@ export interface Store {
   hasSopsTopLevelKey(branch: TreeMap): boolean;
 }
 
-const utf8 = new TextDecoder();
+const utf8Decoder = new TextDecoder();
+
+/**
+ * Decodes a file as UTF-8 (invalid sequences replaced, a leading BOM dropped, as TextDecoder does).
+ * Pure-ASCII input, every encrypted file in practice, is read as latin1 instead, which gives the
+ * same string: Node returns a large latin1 string without building it on the JavaScript heap, and
+ * for a file holding a megabyte value that heap allocation costs more than decrypting it.
+ */
+function decodeFile(bytes: Uint8Array): string {
+  if (!isAscii(bytes)) return utf8Decoder.decode(bytes);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+}
 const encode = (text: string): Uint8Array => Buffer.from(text, "utf8");
 
 type Flatten = "none" | "belowTop" | "full";
@@ -178,7 +190,7 @@ class YamlStore implements Store {
   }
 
   loadPlain(bytes: Uint8Array): TreeBranches {
-    return readYaml(utf8.decode(bytes));
+    return readYaml(decodeFile(bytes));
   }
 
   loadEncrypted(bytes: Uint8Array): { branches: TreeBranches; metadata: Metadata } {
@@ -211,7 +223,7 @@ class JsonStore implements Store {
   }
 
   loadPlain(bytes: Uint8Array): TreeBranches {
-    return [parseJsonObject(utf8.decode(bytes))];
+    return [parseJsonObject(decodeFile(bytes))];
   }
 
   loadEncrypted(bytes: Uint8Array): { branches: TreeBranches; metadata: Metadata } {
@@ -219,7 +231,7 @@ class JsonStore implements Store {
   }
 
   emitPlain(branches: TreeBranches): Uint8Array {
-    return encode(emitJsonDocument(branches[0] ?? treeMap(), this.#indent));
+    return emitJsonDocumentBytes(branches[0] ?? treeMap(), this.#indent);
   }
 
   emitEncrypted(branches: TreeBranches, metadata: Metadata): Uint8Array {
@@ -268,7 +280,7 @@ class DotenvStore implements Store {
   readonly format = "dotenv";
 
   loadPlain(bytes: Uint8Array): TreeBranches {
-    return [readDotenv(utf8.decode(bytes))];
+    return [readDotenv(decodeFile(bytes))];
   }
 
   loadEncrypted(bytes: Uint8Array): { branches: TreeBranches; metadata: Metadata } {
@@ -300,7 +312,7 @@ class IniStore implements Store {
   readonly format = "ini";
 
   loadPlain(bytes: Uint8Array): TreeBranches {
-    return [readIni(utf8.decode(bytes))];
+    return [readIni(decodeFile(bytes))];
   }
 
   loadEncrypted(bytes: Uint8Array): { branches: TreeBranches; metadata: Metadata } {

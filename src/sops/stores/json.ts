@@ -2,6 +2,7 @@
 // int64 stay integers, everything else is float64) and writes it (Go's escaping, `": "`, json.Indent
 // with a tab by default).
 import { formatFloatF } from "../go-format.js";
+import { piecesToUtf8 } from "./pieces.js";
 import {
   floatValue,
   intValue,
@@ -26,6 +27,8 @@ export class JsonSyntaxError extends Error {
 
 // eslint-disable-next-line no-control-regex -- JSON forbids raw control characters in strings
 const SPECIAL = /["\\\u0000-\u001f]/g;
+// eslint-disable-next-line no-control-regex -- a single range: V8 scans for it natively
+const CONTROL = /[\u0000-\u001f]/;
 
 class Parser {
   readonly #text: string;
@@ -125,9 +128,19 @@ class Parser {
 
   string(): string {
     this.expect('"');
+    // Fast path for the usual string without escapes: find the closing quote and check the text
+    // before it with native scans, instead of one character-class search per string.
+    const close = this.#text.indexOf('"', this.#pos);
+    if (close !== -1) {
+      const body = this.#text.slice(this.#pos, close);
+      if (!body.includes("\\") && !CONTROL.test(body)) {
+        this.#pos = close + 1;
+        return body;
+      }
+    }
     let out = "";
     for (;;) {
-      // Jump to the next quote, backslash or control character in one native scan.
+      // Jump to the next quote, backslash or control character in one scan.
       SPECIAL.lastIndex = this.#pos;
       const match = SPECIAL.exec(this.#text);
       if (match === null) this.fail("unexpected end of JSON input in string");
@@ -224,13 +237,44 @@ const NEEDS_ESCAPE =
   // eslint-disable-next-line no-control-regex -- Go escapes control characters
   /["\\\u0000-\u001f<>&\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-// eslint-disable-next-line no-control-regex -- Go escapes control characters
-const MAYBE_ESCAPE = /["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/;
+// Only two-byte strings can hold these: on a one-byte string V8 answers without scanning.
+const WIDE_ESCAPE = /[\u2028\u2029\ud800-\udfff]/;
+
+/**
+ * False when Go's encoder writes `value` unchanged between quotes (true may still turn out to need
+ * nothing, as for a valid surrogate pair). Split into one-character searches and
+ * single-range classes on purpose: V8 runs those as native scans, while one class holding all of
+ * them is matched character by character, about ten times slower on a megabyte ENC string.
+ */
+export function mayNeedJsonEscape(value: string): boolean {
+  return (
+    value.includes('"') ||
+    value.includes("\\") ||
+    value.includes("<") ||
+    value.includes(">") ||
+    value.includes("&") ||
+    CONTROL.test(value) ||
+    WIDE_ESCAPE.test(value)
+  );
+}
 
 /** Go `json.Marshal` of a string: HTML-safe escapes, U+2028/2029 escaped, \b and \f short forms. */
 export function goJsonString(value: string): string {
-  // Most values (and every ENC string) need no escaping: one quick scan decides.
-  if (!MAYBE_ESCAPE.test(value)) return `"${value}"`;
+  const out: string[] = [];
+  writeJsonString(value, out);
+  return out.join("");
+}
+
+/**
+ * Appends Go's `json.Marshal` of a string to `out`. A string that needs no escaping (every ENC
+ * string) is appended as it is, between two quote pieces, so a megabyte value is never copied
+ * into a new string here.
+ */
+function writeJsonString(value: string, out: string[]): void {
+  if (!mayNeedJsonEscape(value)) {
+    out.push('"', value, '"');
+    return;
+  }
   const escaped = value.replace(NEEDS_ESCAPE, (c) => {
     const short = SHORT_ESCAPES[c];
     if (short !== undefined) return short;
@@ -238,7 +282,7 @@ export function goJsonString(value: string): string {
     if (code >= 0xd800 && code <= 0xdfff) return "\ufffd";
     return `\\u${code.toString(16).padStart(4, "0")}`;
   });
-  return `"${escaped}"`;
+  out.push(`"${escaped}"`);
 }
 
 /** Go `json.Marshal` of a float64 (shortest form, exponent outside [1e-6, 1e21)). */
@@ -253,40 +297,68 @@ const isComment = (item: TreeValue | Comment): boolean =>
 
 /**
  * Writes a value as Go's `json.Marshal` followed by `json.Indent(dst, src, "", indent)` would:
- * one element per line, `": "` after keys, empty objects and arrays as `{}` and `[]`.
+ * one element per line, `": "` after keys, empty objects and arrays as `{}` and `[]`. Appends
+ * pieces to `out` rather than returning a string: joining would copy every large value once per
+ * nesting level.
  */
-function encodeValue(value: TreeValue | Comment, indent: string, depth: number): string {
-  if (typeof value === "string") return goJsonString(value);
-  if (value instanceof Uint8Array) return goJsonString(Buffer.from(value).toString("utf8"));
-  if (typeof value === "boolean") return value ? "true" : "false";
-  if (value === null) return "null";
+function encodeValue(
+  value: TreeValue | Comment,
+  indent: string,
+  depth: number,
+  out: string[],
+): void {
+  if (typeof value === "string") {
+    writeJsonString(value, out);
+    return;
+  }
+  if (value instanceof Uint8Array) {
+    writeJsonString(Buffer.from(value).toString("utf8"), out);
+    return;
+  }
+  if (typeof value === "boolean" || value === null) {
+    out.push(String(value));
+    return;
+  }
   const inner = `\n${indent.repeat(depth + 1)}`;
   const close = `\n${indent.repeat(depth)}`;
   switch (value.kind) {
     case "map": {
-      const items = value.items.flatMap((item) =>
-        typeof item.key === "string"
-          ? [`${goJsonString(item.key)}: ${encodeValue(item.value, indent, depth + 1)}`]
-          : [],
-      );
-      return items.length === 0 ? "{}" : `{${inner}${items.join(`,${inner}`)}${close}}`;
+      const start = out.length;
+      for (const item of value.items) {
+        if (typeof item.key !== "string") continue;
+        out.push(out.length === start ? `{${inner}` : `,${inner}`);
+        writeJsonString(item.key, out);
+        out.push(": ");
+        encodeValue(item.value, indent, depth + 1, out);
+      }
+      out.push(out.length === start ? "{}" : `${close}}`);
+      return;
     }
     case "list": {
-      const items = value.items
-        .filter((item) => !isComment(item))
-        .map((item) => encodeValue(item, indent, depth + 1));
-      return items.length === 0 ? "[]" : `[${inner}${items.join(`,${inner}`)}${close}]`;
+      const start = out.length;
+      for (const item of value.items) {
+        if (isComment(item)) continue;
+        out.push(out.length === start ? `[${inner}` : `,${inner}`);
+        encodeValue(item, indent, depth + 1, out);
+      }
+      out.push(out.length === start ? "[]" : `${close}]`);
+      return;
     }
     case "int":
-      return value.value.toString();
+      out.push(value.value.toString());
+      return;
     case "float":
-      return goJsonFloat(value.value);
+      out.push(goJsonFloat(value.value));
+      return;
     case "time":
-      return goJsonString(value.text);
+      writeJsonString(value.text, out);
+      return;
     case "comment":
-      return "null";
+      out.push("null");
+      return;
     case "unsupported":
-      return value.text;
+      out.push(value.text);
+      return;
   }
 }
 
@@ -301,10 +373,24 @@ export function jsonIndentString(indent: number): string {
 
 /** Serialises a map as sops's JSON store does (with the final newline). */
 export function emitJsonDocument(map: TreeMap, indent: number): string {
-  return `${encodeValue(map, jsonIndentString(indent), 0)}\n`;
+  return emitJsonDocumentPieces(map, indent).join("");
+}
+
+/** {@link emitJsonDocument} as UTF-8 bytes, without first joining a large document into one string. */
+export function emitJsonDocumentBytes(map: TreeMap, indent: number): Uint8Array {
+  return piecesToUtf8(emitJsonDocumentPieces(map, indent));
+}
+
+function emitJsonDocumentPieces(map: TreeMap, indent: number): string[] {
+  const out: string[] = [];
+  encodeValue(map, jsonIndentString(indent), 0, out);
+  out.push("\n");
+  return out;
 }
 
 /** Serialises one value (for `--extract`), indented, without a final newline. */
 export function emitJsonValue(value: TreeValue, indent: number): string {
-  return encodeValue(value, jsonIndentString(indent), 0);
+  const out: string[] = [];
+  encodeValue(value, jsonIndentString(indent), 0, out);
+  return out.join("");
 }
