@@ -56,25 +56,40 @@ export function compareApplications(
 ): ApplicationUpdate {
   const liveMeta = isObject(live.metadata) ? live.metadata : {};
   const generatedMeta = isObject(generated.metadata) ? generated.metadata : {};
-  const annotations = preserve(generatedMeta.annotations, liveMeta.annotations, [
+  const preservedAnnotations = [
     ...(options.preservedAnnotations ?? []),
     ...defaultPreservedAnnotations,
-  ]);
-  const labels = preserve(generatedMeta.labels, liveMeta.labels, options.preservedLabels ?? []);
-  const finalizers = [
-    ...stringList(generatedMeta.finalizers),
-    ...stringList(liveMeta.finalizers).filter(
-      (f) =>
-        preservedFinalizerPrefixes.some((prefix) => f.startsWith(prefix)) &&
-        !stringList(generatedMeta.finalizers).includes(f),
-    ),
   ];
+  const preservedLabels = options.preservedLabels ?? [];
+  const rules = options.ignoreApplicationDifferences ?? [];
+  const liveSpec = normalizeApplicationSpec(live.spec);
+  const generatedSpec = normalizeApplicationSpec(generated.spec);
+  // In sync, the common case on every reconcile: decided without building the desired object.
+  if (
+    rules.length === 0 &&
+    isObject(live.metadata) &&
+    jsonEqual(generatedSpec, liveSpec) &&
+    metadataInSync(generatedMeta, liveMeta, preservedLabels, preservedAnnotations)
+  ) {
+    return {
+      changed: false,
+      desired: liveSpec === live.spec ? live : { ...live, spec: liveSpec },
+      patch: undefined,
+    };
+  }
+  const annotations = preserve(
+    generatedMeta.annotations,
+    liveMeta.annotations,
+    preservedAnnotations,
+  );
+  const labels = preserve(generatedMeta.labels, liveMeta.labels, preservedLabels);
+  const finalizers = desiredFinalizers(generatedMeta, liveMeta);
   const metadata: JsonObject = omitKeys({ ...liveMeta }, ["labels", "annotations", "finalizers"]);
   if (labels !== undefined) metadata.labels = labels;
   if (annotations !== undefined) metadata.annotations = annotations;
   if (finalizers.length > 0) metadata.finalizers = finalizers;
-  const desired: JsonObject = { ...live, metadata, spec: normalizeApplicationSpec(generated.spec) };
-  const normalizedLive: JsonObject = { ...live, spec: normalizeApplicationSpec(live.spec) };
+  const desired: JsonObject = { ...live, metadata, spec: generatedSpec };
+  const normalizedLive: JsonObject = { ...live, spec: liveSpec };
   const settings = applicationDiffSettings(options);
   // Both sides are normalized already; only what the ignore rules removed needs it again.
   const [liveForCompare, desiredForCompare] = [normalizedLive, desired].map((app) =>
@@ -85,6 +100,49 @@ export function compareApplications(
   if (jsonEqual(liveForCompare, desiredForCompare))
     return { changed: false, desired: normalizedLive, patch: undefined };
   return { changed: true, desired, patch: createMergePatch(liveForCompare, desiredForCompare) };
+}
+
+/** The generated finalizers plus the live pre-/post-delete finalizers the generated ones lack. */
+function desiredFinalizers(generatedMeta: JsonObject, liveMeta: JsonObject): string[] {
+  const generated = stringList(generatedMeta.finalizers);
+  return [
+    ...generated,
+    ...stringList(liveMeta.finalizers).filter(
+      (f) =>
+        preservedFinalizerPrefixes.some((prefix) => f.startsWith(prefix)) && !generated.includes(f),
+    ),
+  ];
+}
+
+/**
+ * True when the desired metadata (live metadata with the generated labels, annotations and
+ * finalizers, preserved keys kept) equals the live metadata: the comparison compareApplications
+ * makes when there are no ignore rules, without building the desired metadata.
+ */
+function metadataInSync(
+  generatedMeta: JsonObject,
+  liveMeta: JsonObject,
+  preservedLabels: readonly string[],
+  preservedAnnotations: readonly string[],
+): boolean {
+  const sameMap = (field: string, keys: readonly string[]): boolean => {
+    const live = liveMeta[field];
+    const generated = generatedMeta[field];
+    // preserve() copies live values over the generated map; with none to copy it is that map.
+    const copies = isObject(live) && keys.some((key) => Object.hasOwn(live, key));
+    const desired = copies
+      ? preserve(generated, live, keys)
+      : isObject(generated)
+        ? generated
+        : undefined;
+    return jsonEqual(desired, live);
+  };
+  if (!sameMap("labels", preservedLabels) || !sameMap("annotations", preservedAnnotations))
+    return false;
+  const desired = desiredFinalizers(generatedMeta, liveMeta);
+  return desired.length === 0
+    ? !Object.hasOwn(liveMeta, "finalizers")
+    : jsonEqual(desired, liveMeta.finalizers);
 }
 
 function withApplicationKind(app: JsonObject): JsonObject {

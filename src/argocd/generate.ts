@@ -5,7 +5,7 @@ import { GeneratorError, type GeneratorContext } from "./generator-context.js";
 import type { GitSource } from "./git-source.js";
 import { isObject, type JsonObject } from "./json.js";
 import { flattenToStrings, type ParamSet } from "./params.js";
-import { renderApplication, type RenderSettings } from "./render.js";
+import { compileApplication, type RenderSettings } from "./render.js";
 
 /** What generation reads besides the ApplicationSet. */
 export interface GenerateInputs {
@@ -190,6 +190,7 @@ function renderAll(
   const apps: Generated[] = [];
   let error: { message: string; field: string } | undefined;
   const templateKey = cache === undefined ? "" : JSON.stringify([template, settings]);
+  const render = compileApplication(template, settings);
   for (const set of params) {
     stats.paramSets++;
     const paramsKey = cache === undefined ? "" : JSON.stringify(set);
@@ -200,7 +201,7 @@ function renderAll(
       continue;
     }
     try {
-      const app = renderApplication(template, set, settings);
+      const app = render(set);
       stats.rendered++;
       cache?.store(templateKey, paramsKey, app);
       apps.push({ app, params: set });
@@ -239,54 +240,62 @@ function validated(
   stats: GenerateResult["stats"],
 ): GenerateResult {
   const errors = new Map<string, string>();
-  const names = new Set<string>();
+  const repeated = new Set<string>();
+  const generatedNames: string[] = [];
+  const appNames = generated.map(({ app }) => nameOf(app));
+  // Visited in name order (stable, so copies of a name keep their generation order): copies are
+  // neighbours, and the order is the one the result is sorted in.
+  const order = generated.map((_, index) => index);
+  order.sort((a, b) => compareStrings(appNames[a] ?? "", appNames[b] ?? ""));
   const destinations = destinationResolver(inputs);
-  for (const { app } of generated) {
-    const { name, namespace } = appKey(app);
-    const key = `${namespace}/${name}`;
+  let previous: string | undefined;
+  for (const index of order) {
+    const name = appNames[index] ?? "";
+    const app = generated[index]?.app ?? {};
+    const repeat = name === previous;
+    previous = name;
+    if (!repeat) generatedNames.push(name);
     if (name === "") {
       errors.set(
-        key,
+        appKey(app, name),
         `ApplicationSet ${appSet.name} contains an application with no name; a name must be set in the template's metadata.name or via a templatePatch (generateName is not supported)`,
       );
       continue;
     }
-    if (names.has(name)) {
+    if (repeat) {
+      repeated.add(name);
       errors.set(
-        key,
+        appKey(app, name),
         `ApplicationSet ${appSet.name} contains applications with duplicate name: ${name}`,
       );
       continue;
     }
-    names.add(name);
     const spec = isObject(app.spec) ? app.spec : {};
     const project =
       typeof spec.project === "string" && spec.project !== "" ? spec.project : "default";
     if (inputs.projects !== undefined && !inputs.projects.includes(project)) {
-      errors.set(key, `application references project ${project} which does not exist`);
+      errors.set(
+        appKey(app, name),
+        `application references project ${project} which does not exist`,
+      );
       continue;
     }
     const problem = destinations?.(spec.destination);
     if (problem !== undefined)
-      errors.set(key, `application destination spec is invalid: ${problem}`);
+      errors.set(appKey(app, name), `application destination spec is invalid: ${problem}`);
   }
   const invalid = [...errors.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareStrings(a, b))
     .map(([key, message]) => {
       const slash = key.indexOf("/");
       return { namespace: key.slice(0, slash), name: key.slice(slash + 1), message };
     });
-  const applications = generated
-    .map(({ app }) => app)
-    .filter((app) => {
-      const { name, namespace } = appKey(app);
-      return !errors.has(`${namespace}/${name}`);
-    })
-    .sort((a, b) => {
-      const x = appKey(a).name;
-      const y = appKey(b).name;
-      return x < y ? -1 : x > y ? 1 : 0;
-    });
+  const applications: JsonObject[] = [];
+  for (const index of order) {
+    const app = generated[index]?.app ?? {};
+    if (errors.size === 0 || !errors.has(appKey(app, appNames[index] ?? "")))
+      applications.push(app);
+  }
   const conditions: AppSetCondition[] = [
     {
       type: "ParametersGenerated",
@@ -309,20 +318,27 @@ function validated(
   return {
     applications,
     invalid,
-    generatedNames: [...new Set(generated.map(({ app }) => appKey(app).name))].sort(),
-    duplicates: duplicateNames(generated),
+    generatedNames,
+    duplicates: duplicateNames(generated, appNames, repeated),
     warnings,
     stats,
     conditions,
   };
 }
 
-function appKey(app: JsonObject): { name: string; namespace: string } {
+function nameOf(app: JsonObject): string {
   const metadata = isObject(app.metadata) ? app.metadata : {};
-  return {
-    name: typeof metadata.name === "string" ? metadata.name : "",
-    namespace: typeof metadata.namespace === "string" ? metadata.namespace : "",
-  };
+  return typeof metadata.name === "string" ? metadata.name : "";
+}
+
+/** The namespace/name key validation errors are recorded under. */
+function appKey(app: JsonObject, name: string): string {
+  const metadata = isObject(app.metadata) ? app.metadata : {};
+  return `${typeof metadata.namespace === "string" ? metadata.namespace : ""}/${name}`;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Argo CD's destination check against the registered clusters (util/argo GetDestinationCluster). */
@@ -330,13 +346,18 @@ function destinationResolver(
   inputs: GenerateInputs,
 ): ((destination: unknown) => string | undefined) | undefined {
   if (inputs.validateDestinations === false) return undefined;
-  const clusters = inputs.clusterSecrets.map((secret) => ({
-    name: secret.data.name ?? "",
-    server: (secret.data.server ?? "").replace(/\/+$/, ""),
-  }));
-  if (!clusters.some((cluster) => cluster.server === inClusterServer)) {
-    clusters.push({ name: inClusterName, server: inClusterServer });
-  }
+  // Indexed once: every Application of a fleet is checked against every cluster.
+  const servers = new Set<string>();
+  const serversByName = new Map<string, string[]>();
+  const register = (name: string, server: string): void => {
+    servers.add(server);
+    const list = serversByName.get(name);
+    if (list === undefined) serversByName.set(name, [server]);
+    else list.push(server);
+  };
+  for (const secret of inputs.clusterSecrets)
+    register(secret.data.name ?? "", (secret.data.server ?? "").replace(/\/+$/, ""));
+  if (!servers.has(inClusterServer)) register(inClusterName, inClusterServer);
   return (destination) => {
     const dest = isObject(destination) ? destination : {};
     const name = typeof dest.name === "string" ? dest.name : "";
@@ -344,17 +365,15 @@ function destinationResolver(
     if (name !== "" && server !== "")
       return `application destination can't have both name and server defined: ${name} ${server}`;
     if (server !== "") {
-      const trimmed = server.replace(/\/+$/, "");
-      if (clusters.some((cluster) => cluster.server === trimmed)) return undefined;
+      const trimmed = server.endsWith("/") ? server.replace(/\/+$/, "") : server;
+      if (servers.has(trimmed)) return undefined;
       return `error getting cluster by server ${JSON.stringify(server)}: rpc error: code = NotFound desc = cluster ${JSON.stringify(trimmed)} not found`;
     }
     if (name !== "") {
-      const servers = clusters
-        .filter((cluster) => cluster.name === name)
-        .map((cluster) => cluster.server);
-      if (servers.length === 0) return `there are no clusters with this name: ${name}`;
-      if (servers.length > 1)
-        return `there are ${servers.length} clusters with the same name: [${servers.join(" ")}]`;
+      const named = serversByName.get(name) ?? [];
+      if (named.length === 0) return `there are no clusters with this name: ${name}`;
+      if (named.length > 1)
+        return `there are ${named.length} clusters with the same name: [${named.join(" ")}]`;
       return undefined;
     }
     return "Destination server missing from app spec";
@@ -367,18 +386,23 @@ interface Generated {
   readonly params: ParamSet | null;
 }
 
-function duplicateNames(generated: readonly Generated[]): DuplicateName[] {
+/** The names in `repeated`, with how often each was generated and the params that differ. */
+function duplicateNames(
+  generated: readonly Generated[],
+  appNames: readonly string[],
+  repeated: ReadonlySet<string>,
+): DuplicateName[] {
+  if (repeated.size === 0) return [];
   const byName = new Map<string, (ParamSet | null)[]>();
-  for (const { app, params } of generated) {
-    const name = appKey(app).name;
-    if (name === "") continue;
+  generated.forEach(({ params }, index) => {
+    const name = appNames[index] ?? "";
+    if (!repeated.has(name)) return;
     const list = byName.get(name) ?? [];
     list.push(params);
     byName.set(name, list);
-  }
+  });
   const out: DuplicateName[] = [];
   for (const [name, sets] of byName) {
-    if (sets.length < 2) continue;
     const flat = sets.map((set) => flattenToStrings(set ?? {}));
     const keys = new Set(flat.flatMap((set) => Object.keys(set)));
     const differing = [...keys]
@@ -386,5 +410,5 @@ function duplicateNames(generated: readonly Generated[]): DuplicateName[] {
       .sort();
     out.push({ name, count: sets.length, differingParams: differing });
   }
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out.sort((a, b) => compareStrings(a.name, b.name));
 }

@@ -1,10 +1,18 @@
 import { isObject, omitKeys, type JsonObject, type JsonValue } from "./json.js";
 import type { ParamSet } from "./params.js";
-import { renderTemplateString, type TemplateMode } from "./template-engine.js";
+import {
+  compileTemplateString,
+  renderTemplateString,
+  type StringRenderer,
+  type TemplateMode,
+} from "./template-engine.js";
 import { parseYaml11 } from "./yaml11.js";
 
 /** The finalizer Argo CD adds so that deleting an Application deletes its resources. */
 export const resourcesFinalizer = "resources-finalizer.argocd.argoproj.io";
+
+/** A JSON value prepared for rendering in one mode: renders it with a param set. */
+export type ValueRenderer = (params: ParamSet) => JsonValue;
 
 /**
  * Renders every string of a JSON value (map keys too) with one param set, as Argo CD's
@@ -12,22 +20,44 @@ export const resourcesFinalizer = "resources-finalizer.argocd.argoproj.io";
  * @throws Error from the template engine
  */
 export function renderDeep(value: JsonValue, params: ParamSet, mode: TemplateMode): JsonValue {
-  if (typeof value === "string") return renderString(value, params, mode);
-  if (Array.isArray(value)) return value.map((item) => renderDeep(item, params, mode));
-  if (!isObject(value)) return value;
-  const out: JsonObject = {};
+  return compileTemplateValue(value, mode)(params);
+}
+
+/**
+ * Prepares a JSON value once for rendering with many param sets (see renderDeep): the walk over
+ * the value, the choice of which strings are templates and each template's compilation happen
+ * here, so a render only builds the output. Every render returns a new tree (no part of it is
+ * shared with the value or another render), so callers may change what they get.
+ */
+export function compileTemplateValue(value: JsonValue, mode: TemplateMode): ValueRenderer {
+  if (typeof value === "string") {
+    if (!value.includes("{{")) return () => value;
+    return compileTemplateString(value, mode);
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((item) => compileTemplateValue(item, mode));
+    return (params) => items.map((item) => item(params));
+  }
+  if (!isObject(value)) return () => value;
+  const entries: { key: string; renderKey: StringRenderer | undefined; render: ValueRenderer }[] =
+    [];
   // for-in: decoded JSON objects have no inherited enumerable keys, and it allocates no entries.
   for (const key in value) {
     const child = value[key];
     if (child === null || child === undefined) continue;
-    out[renderString(key, params, mode)] = renderDeep(child, params, mode);
+    entries.push({
+      key,
+      renderKey: key.includes("{{") ? compileTemplateString(key, mode) : undefined,
+      render: compileTemplateValue(child, mode),
+    });
   }
-  return out;
-}
-
-function renderString(text: string, params: ParamSet, mode: TemplateMode): string {
-  // A string without "{{" renders to itself in both modes; skip the engine for it.
-  return text.includes("{{") ? renderTemplateString(text, params, mode) : text;
+  return (params) => {
+    const out: JsonObject = {};
+    // The key renders before its value, as in upstream's walk (the first error wins).
+    for (const { key, renderKey, render } of entries)
+      out[renderKey === undefined ? key : renderKey(params)] = render(params);
+    return out;
+  };
 }
 
 /** The parts of an ApplicationSet that shape each rendered Application. */
@@ -52,36 +82,59 @@ export function renderApplication(
   params: ParamSet | null,
   settings: RenderSettings,
 ): JsonObject {
-  const empty = params === null || Object.keys(params).length === 0;
-  const source = templateToApplication(template);
-  // renderDeep builds a new tree, so only the unrendered case needs its own copy.
-  let app = empty
-    ? structuredClone(source)
-    : (renderDeep(source, params, settings.mode) as JsonObject);
-  const metadata = app.metadata as JsonObject;
-  if (!empty && !settings.preserveResourcesOnDeletion) {
-    const finalizers = metadata.finalizers;
-    if (!Array.isArray(finalizers) || finalizers.length === 0)
-      metadata.finalizers = [resourcesFinalizer];
-  }
-  if (settings.templatePatch !== undefined) {
-    app = applyTemplatePatch(app, settings.templatePatch, params ?? {}, settings.mode);
-  }
-  return withNamespace(app, settings.namespace);
+  return compileApplication(template, settings)(params);
 }
 
-/** Sets the namespace and orders metadata as ObjectMeta serializes (name, namespace, labels, ...). */
+/**
+ * Prepares an ApplicationSet template once for rendering many Applications (see
+ * renderApplication, which it returns the result of for each param set). Each returned
+ * Application is a new object.
+ */
+export function compileApplication(
+  template: JsonObject,
+  settings: RenderSettings,
+): (params: ParamSet | null) => JsonObject {
+  const source = templateToApplication(template);
+  const render = compileTemplateValue(source, settings.mode);
+  return (params) => {
+    const empty = params === null || isEmptyObject(params);
+    let app = empty ? structuredClone(source) : (render(params) as JsonObject);
+    const metadata = app.metadata as JsonObject;
+    if (!empty && !settings.preserveResourcesOnDeletion) {
+      const finalizers = metadata.finalizers;
+      if (!Array.isArray(finalizers) || finalizers.length === 0)
+        metadata.finalizers = [resourcesFinalizer];
+    }
+    if (settings.templatePatch !== undefined) {
+      app = applyTemplatePatch(app, settings.templatePatch, params ?? {}, settings.mode);
+    }
+    return withNamespace(app, settings.namespace);
+  };
+}
+
+function isEmptyObject(object: JsonObject): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return false;
+  return true;
+}
+
+/**
+ * Sets the namespace and orders metadata as ObjectMeta serializes (name, namespace, labels, ...).
+ * Changes `app`, which is always a new object here.
+ */
 function withNamespace(app: JsonObject, namespace: string): JsonObject {
   const metadata = isObject(app.metadata) ? app.metadata : {};
   const ordered: JsonObject = { name: metadata.name ?? "", namespace };
-  for (const [key, value] of Object.entries(metadata))
-    if (key !== "name" && key !== "namespace") ordered[key] = value;
-  if (ordered.finalizers !== undefined) {
-    const { finalizers } = ordered;
-    delete ordered.finalizers;
-    ordered.finalizers = finalizers;
+  let finalizers: JsonValue | undefined;
+  for (const key in metadata) {
+    if (key === "name" || key === "namespace") continue;
+    const value = metadata[key];
+    if (value === undefined) continue;
+    if (key === "finalizers") finalizers = value;
+    else ordered[key] = value;
   }
-  return { ...app, metadata: ordered };
+  if (finalizers !== undefined) ordered.finalizers = finalizers;
+  app.metadata = ordered;
+  return app;
 }
 
 const metadataFields = ["name", "namespace", "labels", "annotations", "finalizers"] as const;
