@@ -56,10 +56,10 @@ export function compareApplications(
 ): ApplicationUpdate {
   const liveMeta = isObject(live.metadata) ? live.metadata : {};
   const generatedMeta = isObject(generated.metadata) ? generated.metadata : {};
-  const preservedAnnotations = [
-    ...(options.preservedAnnotations ?? []),
-    ...defaultPreservedAnnotations,
-  ];
+  const preservedAnnotations =
+    options.preservedAnnotations === undefined
+      ? defaultPreservedAnnotations
+      : [...options.preservedAnnotations, ...defaultPreservedAnnotations];
   const preservedLabels = options.preservedLabels ?? [];
   const rules = options.ignoreApplicationDifferences ?? [];
   const liveSpec = normalizeApplicationSpec(live.spec);
@@ -125,24 +125,55 @@ function metadataInSync(
   preservedLabels: readonly string[],
   preservedAnnotations: readonly string[],
 ): boolean {
-  const sameMap = (field: string, keys: readonly string[]): boolean => {
-    const live = liveMeta[field];
-    const generated = generatedMeta[field];
-    // preserve() copies live values over the generated map; with none to copy it is that map.
-    const copies = isObject(live) && keys.some((key) => Object.hasOwn(live, key));
-    const desired = copies
-      ? preserve(generated, live, keys)
-      : isObject(generated)
-        ? generated
-        : undefined;
-    return jsonEqual(desired, live);
-  };
-  if (!sameMap("labels", preservedLabels) || !sameMap("annotations", preservedAnnotations))
+  if (
+    !mapInSync(generatedMeta.labels, liveMeta.labels, preservedLabels) ||
+    !mapInSync(generatedMeta.annotations, liveMeta.annotations, preservedAnnotations)
+  )
     return false;
+  const live = liveMeta.finalizers;
+  const generated = generatedMeta.finalizers;
+  // Without live pre-/post-delete finalizers (nearly always) the desired list is the generated
+  // one: compare it as it is.
+  if (
+    (generated === undefined || (Array.isArray(generated) && generated.every(isString))) &&
+    (live === undefined || (Array.isArray(live) && !live.some(isPreservedFinalizer)))
+  ) {
+    return generated === undefined || generated.length === 0
+      ? !Object.hasOwn(liveMeta, "finalizers")
+      : jsonEqual(generated, live);
+  }
   const desired = desiredFinalizers(generatedMeta, liveMeta);
   return desired.length === 0
     ? !Object.hasOwn(liveMeta, "finalizers")
     : jsonEqual(desired, liveMeta.finalizers);
+}
+
+/** True when preserve(generated, live, keys) equals `live` (both possibly absent). */
+function mapInSync(
+  generated: JsonValue | undefined,
+  live: JsonValue | undefined,
+  keys: readonly string[],
+): boolean {
+  // preserve() copies live values over the generated map; with none to copy it is that map.
+  let copies = false;
+  if (isObject(live)) for (const key of keys) if (Object.hasOwn(live, key)) copies = true;
+  const desired = copies
+    ? preserve(generated, live, keys)
+    : isObject(generated)
+      ? generated
+      : undefined;
+  return jsonEqual(desired, live);
+}
+
+function isString(value: JsonValue): value is string {
+  return typeof value === "string";
+}
+
+function isPreservedFinalizer(value: JsonValue): boolean {
+  return (
+    typeof value === "string" &&
+    preservedFinalizerPrefixes.some((prefix) => value.startsWith(prefix))
+  );
 }
 
 function withApplicationKind(app: JsonObject): JsonObject {
@@ -224,18 +255,17 @@ export function normalizeApplicationSpec(spec: JsonValue | undefined): JsonObjec
 function isNormalized(spec: JsonObject): boolean {
   if (typeof spec.project !== "string" || spec.project === "") return false;
   if (spec.syncPolicy !== undefined && isZero(spec.syncPolicy)) return false;
-  const sources =
-    Array.isArray(spec.sources) && spec.sources.length > 0
-      ? spec.sources
-      : isObject(spec.source)
-        ? [spec.source]
-        : [];
-  return sources.every(
-    (source) =>
-      !isObject(source) ||
-      (source.directory === undefined &&
-        (source.kustomize === undefined || !isZero(source.kustomize)) &&
-        (source.helm === undefined || !isZero(source.helm))),
+  if (Array.isArray(spec.sources) && spec.sources.length > 0)
+    return spec.sources.every(isNormalizedSource);
+  return isNormalizedSource(spec.source ?? null);
+}
+
+function isNormalizedSource(source: JsonValue): boolean {
+  return (
+    !isObject(source) ||
+    (source.directory === undefined &&
+      (source.kustomize === undefined || !isZero(source.kustomize)) &&
+      (source.helm === undefined || !isZero(source.helm)))
   );
 }
 
@@ -258,7 +288,10 @@ function isZero(value: JsonValue | undefined): boolean {
   if (value === undefined || value === null || value === "" || value === false || value === 0)
     return true;
   if (Array.isArray(value)) return value.length === 0;
-  if (isObject(value)) return Object.values(value).every(isZero);
+  if (isObject(value)) {
+    for (const key in value) if (Object.hasOwn(value, key) && !isZero(value[key])) return false;
+    return true;
+  }
   return false;
 }
 

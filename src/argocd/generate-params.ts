@@ -321,7 +321,10 @@ function flattenValues(params: ParamSet): Record<string, string> {
 
 /** mergo.Merge(dst, src, WithOverride) for JSON data: nested objects merge, src wins otherwise. */
 export function deepMerge(dst: JsonObject, src: JsonObject): JsonObject {
-  for (const [key, value] of Object.entries(src)) {
+  // for-in: a matrix merges every pair of param sets; no entry arrays for each.
+  for (const key in src) {
+    if (!Object.hasOwn(src, key)) continue;
+    const value = src[key] as JsonValue;
     const current = dst[key];
     dst[key] = isObject(current) && isObject(value) ? deepMerge({ ...current }, value) : value;
   }

@@ -5,7 +5,7 @@ import {
   readValues,
   type GeneratorContext,
 } from "./generator-context.js";
-import { goPathMatch, matchFiles, visibleDirectories } from "./git-source.js";
+import { goPathMatch, matchFiles, visibleDirectories, type GitTreeListing } from "./git-source.js";
 import { isObject, type JsonObject, type JsonValue } from "./json.js";
 import { jsonKind } from "./generator-list.js";
 import { normalizeName } from "./names.js";
@@ -54,10 +54,7 @@ export async function gitGenerator(
           cause: error,
         });
       }
-      const selected = visibleDirectories(listing).filter((dir) =>
-        directoryWanted(directories, dir),
-      );
-      return selected.map((dir) => directoryParams(dir, settings));
+      return directoryParamSets(listing, directories, settings);
     }
     return await fileParams(repoURL, revision, files, settings);
   } catch (error) {
@@ -74,6 +71,37 @@ interface PathSettings {
   prefix: string;
   values: Record<string, string> | undefined;
   context: GeneratorContext;
+}
+
+// A matrix runs its git child once per param set of the first child (once per cluster), nearly
+// always over one listing with the same patterns: walk, match and build the params once per
+// listing and settings.
+const directorySets = new WeakMap<GitTreeListing, Map<string, readonly ParamSet[]>>();
+const memoPerListing = 1000;
+
+function directoryParamSets(
+  listing: GitTreeListing,
+  items: readonly PathItem[],
+  settings: PathSettings,
+): ParamSet[] {
+  let memo = directorySets.get(listing);
+  if (memo === undefined)
+    directorySets.set(listing, (memo = new Map<string, readonly ParamSet[]>()));
+  const { prefix, values, context } = settings;
+  const key = JSON.stringify([items, prefix, values ?? null, context.mode]);
+  let sets = memo.get(key);
+  if (sets === undefined) {
+    sets = visibleDirectories(listing)
+      .filter((dir) => directoryWanted(items, dir))
+      .map((dir) => directoryParams(dir, settings));
+    // Patterns templated from each cluster never repeat; keep the memo bounded for them.
+    if (memo.size >= memoPerListing) memo.clear();
+    memo.set(key, sets);
+  }
+  // Each call gets its own top-level sets; what they hold (path, segments, values) is shared, as
+  // the matrix already shares the first child's data between the sets it merges: param sets are
+  // never changed once generated.
+  return sets.map((set) => ({ ...set }));
 }
 
 function directoryWanted(items: readonly PathItem[], dir: string): boolean {
