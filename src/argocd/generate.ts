@@ -128,23 +128,22 @@ export async function generateApplications(
   };
   const warnings = collectWarnings(appSet);
   const stats = { paramSets: 0, rendered: 0, reused: 0 };
-  const generated: Generated[] = [];
+  const generated: Generated = { apps: [], params: [] };
   let firstError: GenerateResult["error"];
   for (const [index, entry] of appSet.generators.entries()) {
     const field = `spec.generators[${index}]`;
     try {
       const results = await transformEntry(entry, appSet.template, context, field, { depth: 0 });
       for (const result of results) {
-        const rendered = renderAll(
+        const error = renderAll(
           result.template,
           result.params,
           settings,
           inputs.renderCache,
           stats,
+          generated,
         );
-        if (rendered.error !== undefined)
-          firstError ??= { reason: "RenderTemplateParamsError", ...rendered.error };
-        generated.push(...rendered.apps);
+        if (error !== undefined) firstError ??= { reason: "RenderTemplateParamsError", ...error };
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -180,14 +179,15 @@ export async function generateApplications(
   return validated(appSet, generated, inputs, warnings, stats);
 }
 
+/** Renders one generator's param sets into `generated`; returns the first render error. */
 function renderAll(
   template: JsonObject,
   params: readonly (ParamSet | null)[],
   settings: RenderSettings,
   cache: RenderCache | undefined,
   stats: { paramSets: number; rendered: number; reused: number },
-): { apps: Generated[]; error?: { message: string; field: string } } {
-  const apps: Generated[] = [];
+  generated: Generated,
+): { message: string; field: string } | undefined {
   let error: { message: string; field: string } | undefined;
   const templateKey = cache === undefined ? "" : JSON.stringify([template, settings]);
   const render = compileApplication(template, settings);
@@ -197,20 +197,22 @@ function renderAll(
     const cached = cache?.lookup(templateKey, paramsKey);
     if (cached !== undefined) {
       stats.reused++;
-      apps.push({ app: cached, params: set });
+      generated.apps.push(cached);
+      generated.params.push(set);
       continue;
     }
     try {
       const app = render(set);
       stats.rendered++;
       cache?.store(templateKey, paramsKey, app);
-      apps.push({ app, params: set });
+      generated.apps.push(app);
+      generated.params.push(set);
     } catch (cause) {
       // Upstream records the first render error and keeps going; the result is an error anyway.
       error ??= { message: (cause as Error).message, field: "spec.template" };
     }
   }
-  return error === undefined ? { apps } : { apps, error };
+  return error;
 }
 
 function collectWarnings(appSet: ApplicationSet): string[] {
@@ -234,7 +236,7 @@ function collectWarnings(appSet: ApplicationSet): string[] {
 
 function validated(
   appSet: ApplicationSet,
-  generated: Generated[],
+  generated: Generated,
   inputs: GenerateInputs,
   warnings: string[],
   stats: GenerateResult["stats"],
@@ -242,16 +244,17 @@ function validated(
   const errors = new Map<string, string>();
   const repeated = new Set<string>();
   const generatedNames: string[] = [];
-  const appNames = generated.map(({ app }) => nameOf(app));
+  const apps = generated.apps;
+  const appNames = apps.map(nameOf);
   // Visited in name order (stable, so copies of a name keep their generation order): copies are
   // neighbours, and the order is the one the result is sorted in.
-  const order = generated.map((_, index) => index);
+  const order = apps.map((_, index) => index);
   order.sort((a, b) => compareStrings(appNames[a] ?? "", appNames[b] ?? ""));
   const destinations = destinationResolver(inputs);
   let previous: string | undefined;
   for (const index of order) {
     const name = appNames[index] ?? "";
-    const app = generated[index]?.app ?? {};
+    const app = apps[index] ?? {};
     const repeat = name === previous;
     previous = name;
     if (!repeat) generatedNames.push(name);
@@ -292,7 +295,7 @@ function validated(
     });
   const applications: JsonObject[] = [];
   for (const index of order) {
-    const app = generated[index]?.app ?? {};
+    const app = apps[index] ?? {};
     if (errors.size === 0 || !errors.has(appKey(app, appNames[index] ?? "")))
       applications.push(app);
   }
@@ -380,21 +383,21 @@ function destinationResolver(
   };
 }
 
-/** A rendered Application and the param set it came from. */
+/** The rendered Applications and, at the same index, the param set each came from. */
 interface Generated {
-  readonly app: JsonObject;
-  readonly params: ParamSet | null;
+  readonly apps: JsonObject[];
+  readonly params: (ParamSet | null)[];
 }
 
 /** The names in `repeated`, with how often each was generated and the params that differ. */
 function duplicateNames(
-  generated: readonly Generated[],
+  generated: Generated,
   appNames: readonly string[],
   repeated: ReadonlySet<string>,
 ): DuplicateName[] {
   if (repeated.size === 0) return [];
   const byName = new Map<string, (ParamSet | null)[]>();
-  generated.forEach(({ params }, index) => {
+  generated.params.forEach((params, index) => {
     const name = appNames[index] ?? "";
     if (!repeated.has(name)) return;
     const list = byName.get(name) ?? [];

@@ -94,7 +94,7 @@ export function compileApplication(
   template: JsonObject,
   settings: RenderSettings,
 ): (params: ParamSet | null) => JsonObject {
-  const source = templateToApplication(template);
+  const source = templateToApplication(template, settings.namespace);
   const render = compileTemplateValue(source, settings.mode);
   return (params) => {
     const empty = params === null || isEmptyObject(params);
@@ -123,6 +123,11 @@ function isEmptyObject(object: JsonObject): boolean {
  */
 function withNamespace(app: JsonObject, namespace: string): JsonObject {
   const metadata = isObject(app.metadata) ? app.metadata : {};
+  // Rendered from a template with a name, metadata is in this order already: no new object.
+  if (inObjectMetaOrder(metadata)) {
+    metadata.namespace = namespace;
+    return app;
+  }
   const ordered: JsonObject = { name: metadata.name ?? "", namespace };
   let finalizers: JsonValue | undefined;
   for (const key in metadata) {
@@ -137,18 +142,38 @@ function withNamespace(app: JsonObject, namespace: string): JsonObject {
   return app;
 }
 
+/** True when metadata's keys are name, namespace, then others, with finalizers (if any) last. */
+function inObjectMetaOrder(metadata: JsonObject): boolean {
+  let index = 0;
+  let previous = "";
+  for (const key in metadata) {
+    if (
+      (index === 0 && key !== "name") ||
+      (index === 1 && key !== "namespace") ||
+      previous === "finalizers"
+    )
+      return false;
+    previous = key;
+    index++;
+  }
+  return index >= 2;
+}
+
 const metadataFields = ["name", "namespace", "labels", "annotations", "finalizers"] as const;
 
 /**
  * The template's metadata fields and spec as an Application, sharing the template's values (the
- * caller copies or renders them before changing anything).
+ * caller copies or renders them before changing anything). A template without a namespace gets
+ * `namespace` (which is forced on every Application anyway) in its place, so rendered metadata
+ * comes out in ObjectMeta's order.
  */
-function templateToApplication(template: JsonObject): JsonObject {
+function templateToApplication(template: JsonObject, namespace: string): JsonObject {
   const metadata: JsonObject = {};
   const source = isObject(template.metadata) ? template.metadata : {};
   for (const field of metadataFields) {
     const value = source[field];
     if (value !== undefined && value !== null) metadata[field] = value;
+    else if (field === "namespace") metadata.namespace = namespace;
   }
   const spec = isObject(template.spec) ? template.spec : {};
   return { apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata, spec };
