@@ -170,7 +170,9 @@ function compileGo(source: string, options: readonly string[]): StringRenderer {
 /**
  * The value of a field chain when it is a string reached through plain objects only: then Go
  * prints exactly that string, whatever the missingkey option. Undefined sends the caller to the
- * engine (missing keys, numbers, maps, lists, nil: Go's own rules).
+ * engine (missing keys, numbers, maps, lists, nil: Go's own rules). A name that is not the param
+ * set's own key (`constructor`, `__proto__`, ...) finds a function or Object.prototype, whose
+ * members are functions, so it never ends in a string either.
  */
 function fieldString(params: ParamSet, chain: readonly string[]): string | undefined {
   let value: unknown = params;
@@ -198,9 +200,7 @@ const trimmedRight = /[ \t\r\n]+$/;
 
 /**
  * Splits a goTemplate string made only of text and plain field actions, applying the trim
- * markers as Go's lexer does; undefined for anything else. A field named like an
- * Object.prototype member (`constructor`, `__proto__`, ...) is left to the engine, so a plain
- * property read can only find the param set's own data.
+ * markers as Go's lexer does; undefined for anything else.
  */
 function fieldTemplate(source: string): FieldTemplate | undefined {
   const texts: string[] = [];
@@ -219,7 +219,6 @@ function fieldTemplate(source: string): FieldTemplate | undefined {
     const match = fieldAction.exec(source);
     if (match === null) return undefined;
     const chain = (match[2] ?? "").slice(1).split(".");
-    if (chain.some((name) => name in Object.prototype)) return undefined;
     texts.push(match[1] === undefined ? text : text.replace(trimmedRight, ""));
     chains.push(chain);
     trimNext = match[3] !== undefined;
