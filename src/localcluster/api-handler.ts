@@ -25,6 +25,16 @@ import type { IncludeObject } from "./tables.js";
 import type { WatchHub } from "./watch.js";
 import { deleteOptions, patchOptionsError, writeOptions } from "./write-options.js";
 
+/**
+ * A POST that computes its answer instead of storing an object (a TokenRequest, a TokenReview),
+ * keyed by `<storageKey>/<subresource>` (subresource empty for a create on the collection).
+ */
+export type ApiAction = (request: {
+  namespace: string;
+  name: string;
+  body: JsonObject;
+}) => WriteResult;
+
 /** What the resource handler works with. */
 export interface ApiDependencies {
   registry: Registry;
@@ -32,6 +42,7 @@ export interface ApiDependencies {
   writes: ObjectWrites;
   watches: WatchHub;
   clock: () => Date;
+  actions: ReadonlyMap<string, ApiAction>;
 }
 
 /** A request already routed to one resource. */
@@ -78,6 +89,10 @@ export async function handleResourceRequest(
     }
     case "create": {
       respondWrite(routed, await create(routed));
+      return;
+    }
+    case "post": {
+      respondWrite(routed, await runAction(routed));
       return;
     }
     case "update": {
@@ -228,8 +243,17 @@ function startWatch(routed: Routed): void {
   );
 }
 
+async function runAction(routed: Routed): Promise<WriteResult> {
+  const { type, req, path, deps } = routed;
+  const action = deps.actions.get(`${type.storageKey}/${path.subresource}`);
+  if (action === undefined) throw methodNotAllowed("create", type);
+  const body = decodeObjectBody(req.headers["content-type"], await readBody(req));
+  return action({ namespace: path.namespace, name: path.name, body });
+}
+
 async function create(routed: Routed): Promise<WriteResult> {
   const { type, req, path, query, deps } = routed;
+  if (deps.actions.has(`${type.storageKey}/`)) return runAction(routed);
   const body = decodeObjectBody(req.headers["content-type"], await readBody(req));
   const options = writeOptions(query, req.headers["user-agent"]);
   if (type.virtual !== undefined) return { object: type.virtual(body), status: 201 };

@@ -50,16 +50,24 @@ export function readTokenFile(path: string): TokenUser[] {
 /** Paths anyone may read (the apiserver's system:public-info-viewer). */
 const publicPaths = new Set(["/version", "/healthz", "/livez", "/readyz"]);
 
+/** The token of an `Authorization: Bearer <token>` header. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+}
+
 /**
  * Decides whether a request may proceed: always when no tokens are configured, for public paths,
- * or when `Authorization: Bearer <token>` names a known token.
+ * or when `Authorization: Bearer <token>` names a known token or one `isServiceAccountToken`
+ * accepts (a token this cluster issued for its API audience).
  */
 export function isAuthorized(
   users: readonly TokenUser[] | undefined,
   path: string,
   authorization: string | undefined,
+  isServiceAccountToken: (token: string) => boolean = () => false,
 ): boolean {
   if (users === undefined || publicPaths.has(path)) return true;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
-  return match !== null && users.some((u) => u.token === match[1]);
+  const token = bearerToken(authorization);
+  if (token === undefined) return false;
+  return users.some((u) => u.token === token) || isServiceAccountToken(token);
 }

@@ -18,6 +18,8 @@ function subresourceVerbs(sub: string): string[] {
   switch (sub) {
     case "finalize":
       return ["update"];
+    case "token":
+      return ["create"];
     case "proxy":
       return ["create", "delete", "get", "patch", "update"];
     default:
@@ -27,6 +29,8 @@ function subresourceVerbs(sub: string): string[] {
 
 function subresourceKind(type: ResourceType, sub: string): JsonObject {
   if (sub === "scale") return { group: "autoscaling", version: "v1", kind: "Scale" };
+  if (sub === "token")
+    return { group: "authentication.k8s.io", version: "v1", kind: "TokenRequest" };
   return { group: type.group, version: type.version, kind: type.kind };
 }
 

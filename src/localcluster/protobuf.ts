@@ -117,6 +117,41 @@ const kinds: Readonly<Record<string, MessageSpec>> = {
       },
     },
   },
+  "authentication.k8s.io/v1/TokenRequest": {
+    1: metadata,
+    2: {
+      name: "spec",
+      type: {
+        message: {
+          1: { name: "audiences", type: "string", repeated: true },
+          3: {
+            name: "boundObjectRef",
+            type: {
+              message: {
+                1: { name: "kind", type: "string" },
+                2: { name: "apiVersion", type: "string" },
+                3: { name: "name", type: "string" },
+                4: { name: "uid", type: "string" },
+              },
+            },
+          },
+          4: { name: "expirationSeconds", type: "int64" },
+        },
+      },
+    },
+  },
+  "authentication.k8s.io/v1/TokenReview": {
+    1: metadata,
+    2: {
+      name: "spec",
+      type: {
+        message: {
+          1: { name: "token", type: "string" },
+          2: { name: "audiences", type: "string", repeated: true },
+        },
+      },
+    },
+  },
   "meta.k8s.io/v1/DeleteOptions": {
     1: { name: "gracePeriodSeconds", type: "int64" },
     2: {

@@ -1,7 +1,7 @@
 import { customResourceDefinitions } from "./kinds/crd.js";
 import { coreEvents, eventsV1 } from "./kinds/events.js";
 import { namespaces } from "./kinds/namespace.js";
-import { selfSubjectAccessReviews } from "./kinds/reviews.js";
+import { selfSubjectAccessReviews, tokenReviews } from "./kinds/reviews.js";
 import { configMaps, secrets } from "./kinds/secret.js";
 import { serviceAccounts, services } from "./kinds/service.js";
 import { daemonSets, deployments, leases, statefulSets } from "./kinds/workloads.js";
@@ -23,6 +23,7 @@ export const builtinResourceTypes: readonly ResourceType[] = [
   daemonSets,
   customResourceDefinitions,
   selfSubjectAccessReviews,
+  tokenReviews,
 ];
 
 /**

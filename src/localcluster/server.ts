@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { handleResourceRequest } from "./api-handler.js";
-import type { ApiDependencies } from "./api-handler.js";
+import type { ApiAction, ApiDependencies } from "./api-handler.js";
 import { isAuthorized, readTokenFile } from "./auth.js";
 import { boundIdleConnections } from "./idle-connections.js";
 import type { TokenUser } from "./auth.js";
@@ -17,6 +17,8 @@ import {
 import type { JsonObject } from "./json.js";
 import { renderKubeconfig } from "./kubeconfig.js";
 import { namespaces } from "./kinds/namespace.js";
+import { tokenReviews } from "./kinds/reviews.js";
+import { serviceAccounts } from "./kinds/service.js";
 import { discoveryVersion, sendError, sendObject } from "./media.js";
 import { ObjectReads } from "./object-reads.js";
 import { ObjectWrites } from "./object-writes.js";
@@ -25,7 +27,16 @@ import { builtinResourceTypes, Registry } from "./registry.js";
 import { parseResourcePath } from "./request-info.js";
 import type { ResourcePath } from "./request-info.js";
 import { parseServiceReference, serviceNotFound, ServiceProxy } from "./service-proxy.js";
-import { ApiError, internalError, unauthorized, unknownPath } from "./status.js";
+import { ServiceAccountTokens, tokenRequestResponse } from "./service-account-tokens.js";
+import {
+  ApiError,
+  fieldError,
+  internalError,
+  invalid,
+  notFound,
+  unauthorized,
+  unknownPath,
+} from "./status.js";
 import { SqlitePersistence } from "./sqlite-persistence.js";
 import { Store } from "./store.js";
 import { systemWriteOptions } from "./system-writer.js";
@@ -88,6 +99,7 @@ export class LocalClusterServer {
   readonly #store: Store;
   readonly #proxy = new ServiceProxy();
   readonly #tokens: TokenUser[] | undefined;
+  readonly #serviceAccountTokens: ServiceAccountTokens;
   readonly #name: string;
   readonly #sockets = new Set<Socket>();
   readonly #stopControllers: () => void;
@@ -106,12 +118,23 @@ export class LocalClusterServer {
     const registry = new Registry(builtinResourceTypes);
     const clock = (): Date => new Date();
     const writes = new ObjectWrites(this.#store, clock);
+    const store = this.#store;
+    this.#serviceAccountTokens = new ServiceAccountTokens(
+      clock,
+      (namespace, name) => {
+        const account = store.get(serviceAccounts.storageKey, namespace, name);
+        const metadata = account?.metadata as { uid?: string } | undefined;
+        return metadata?.uid;
+      },
+      options.dataDir,
+    );
     this.#deps = {
       registry,
       reads: new ObjectReads(this.#store),
       writes,
       watches: new WatchHub(this.#store, options.watchTiming, clock),
       clock,
+      actions: this.#actions(),
     };
     bootstrapNamespaces(writes);
     this.#stopControllers = startControllers(
@@ -186,11 +209,69 @@ export class LocalClusterServer {
     this.#store.close();
   }
 
+  // TokenRequest (`kubectl create token`) and TokenReview: answered, never stored.
+  #actions(): Map<string, ApiAction> {
+    const requestToken: ApiAction = ({ namespace, name, body }) => {
+      const account = this.#store.get(serviceAccounts.storageKey, namespace, name);
+      if (account === undefined) throw notFound(serviceAccounts, name);
+      const uid = (account.metadata as { uid?: string } | undefined)?.uid ?? "";
+      const result = tokenRequestResponse(
+        this.#serviceAccountTokens,
+        { namespace, name, uid },
+        body,
+      );
+      if ("invalid" in result) {
+        const { field, value, detail } = result.invalid;
+        throw invalid({ group: "authentication.k8s.io", kind: "TokenRequest" }, name, [
+          fieldError.invalid(field, value, detail),
+        ]);
+      }
+      return { object: result.response, status: 201 };
+    };
+    const reviewToken: ApiAction = ({ body }) => {
+      const spec = (body.spec ?? {}) as { token?: unknown; audiences?: unknown };
+      const token = typeof spec.token === "string" ? spec.token : "";
+      const audiences = Array.isArray(spec.audiences)
+        ? spec.audiences.filter((a): a is string => typeof a === "string")
+        : [];
+      const fromFile = this.#tokens?.find((user) => user.token === token);
+      const review = this.#serviceAccountTokens.review(token, audiences);
+      const status: JsonObject =
+        fromFile !== undefined
+          ? {
+              authenticated: true,
+              user: { username: fromFile.user, uid: fromFile.uid, groups: fromFile.groups },
+            }
+          : review.authenticated
+            ? { authenticated: true, user: { ...review.user }, audiences: review.audiences }
+            : { user: {}, error: review.error };
+      return {
+        object: {
+          kind: "TokenReview",
+          apiVersion: "authentication.k8s.io/v1",
+          metadata: { creationTimestamp: null },
+          spec: { token, ...(audiences.length > 0 ? { audiences } : {}) },
+          status,
+        },
+        status: 201,
+      };
+    };
+    return new Map([
+      [`${serviceAccounts.storageKey}/token`, requestToken],
+      [`${tokenReviews.storageKey}/`, reviewToken],
+    ]);
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
-      if (!isAuthorized(this.#tokens, url.pathname, req.headers.authorization))
-        throw unauthorized();
+      const authorized = isAuthorized(
+        this.#tokens,
+        url.pathname,
+        req.headers.authorization,
+        (token) => this.#serviceAccountTokens.review(token).authenticated,
+      );
+      if (!authorized) throw unauthorized();
       await this.#route(req, res, url);
     } catch (error) {
       sendError(res, error instanceof ApiError ? error : internalError(error));

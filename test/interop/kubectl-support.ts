@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import * as k8s from "@kubernetes/client-node";
 import { startLocalCluster } from "../../src/localcluster/index.js";
-import type { LocalCluster } from "../../src/localcluster/index.js";
+import type { LocalCluster, LocalClusterOptions } from "../../src/localcluster/index.js";
 
 /** The outcome of one kubectl run. */
 export interface KubectlResult {
@@ -103,8 +103,11 @@ export interface KubectlHarness {
  * (the server lives in this process) with HOME set to a temporary folder, so its discovery cache
  * is private to the test.
  */
-export async function kubectlHarness(t: TestContext): Promise<KubectlHarness> {
-  const cluster = await startLocalCluster();
+export async function kubectlHarness(
+  t: TestContext,
+  options: LocalClusterOptions = {},
+): Promise<KubectlHarness> {
+  const cluster = await startLocalCluster(options);
   const dir = mkdtempSync(join(tmpdir(), "secretfleet-kubectl-"));
   const kubeconfig = join(dir, "kubeconfig");
   writeFileSync(kubeconfig, cluster.kubeconfig());

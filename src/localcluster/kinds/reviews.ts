@@ -2,6 +2,19 @@ import { defineResource } from "../define-resource.js";
 import type { ResourceType } from "../resource-type.js";
 
 /**
+ * authentication.k8s.io/v1 tokenreviews: never stored; answered by the server's token checks
+ * (an action, see service-account-tokens.ts), as Vault's Kubernetes auth and webhooks call it.
+ */
+export const tokenReviews: ResourceType = defineResource({
+  group: "authentication.k8s.io",
+  version: "v1",
+  resource: "tokenreviews",
+  kind: "TokenReview",
+  namespaced: false,
+  verbs: ["create"],
+});
+
+/**
  * authorization.k8s.io/v1 selfsubjectaccessreviews (`kubectl auth can-i`): never stored; every
  * request is allowed, since the local cluster has no authorizer beyond its optional tokens.
  */

@@ -88,6 +88,7 @@ export const serviceAccounts: ResourceType = defineResource({
   kind: "ServiceAccount",
   namespaced: true,
   shortNames: ["sa"],
+  subresources: ["token"],
   returnsDeletedObject: true,
   table: builtinTable([column("Secrets", "string", "Secrets is the list of secrets")], (obj) => [
     (arrayAt(obj, "secrets") ?? []).length,
