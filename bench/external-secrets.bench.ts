@@ -329,6 +329,8 @@ function inMemoryWrites(onStatus: (key: string) => void): (client: ApiClient) =>
     get: (ref, options) => client.get(ref, options),
     list: (resource, options) => client.list(resource, options),
     create: (obj) => Promise.resolve(acknowledged(obj)),
+    createSubresource: (ref, subresource, body, options) =>
+      client.createSubresource(ref, subresource, body, options),
     replace: (obj) => Promise.resolve(acknowledged(obj)),
     patch: <T extends KubeObject = KubeObject>() => Promise.resolve(acknowledged({}) as T),
     patchStatus: <T extends KubeObject = KubeObject>(ref: {
@@ -349,6 +351,8 @@ function observedWrites(onStatus: (key: string) => void): (client: ApiClient) =>
     get: (ref, options) => client.get(ref, options),
     list: (resource, options) => client.list(resource, options),
     create: (obj, options) => client.create(obj, options),
+    createSubresource: (ref, subresource, body, options) =>
+      client.createSubresource(ref, subresource, body, options),
     replace: (obj, options) => client.replace(obj, options),
     patch: (ref, patch, type, options) => client.patch(ref, patch, type, options),
     patchStatus: async <T extends KubeObject = KubeObject>(

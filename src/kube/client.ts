@@ -292,6 +292,24 @@ export class KubeClient {
   }
 
   /**
+   * POSTs `body` to a subresource of an object that computes an answer, such as a service
+   * account's `token` (TokenRequest). @returns the server's answer
+   * @throws ApiError: 404 when the object is missing, 422 when the server refuses the body
+   */
+  async createSubresource<T>(
+    ref: ObjectRef,
+    subresource: string,
+    body: unknown,
+    options: CallOptions = {},
+  ): Promise<T> {
+    const path = `${await this.#objectPath(ref)}/${subresource}`;
+    return this.#call<T>(`create ${subresource} for`, ref, HttpMethod.POST, path, {
+      ...options,
+      body: JSON.stringify(body),
+    });
+  }
+
+  /**
    * Replaces an object (PUT). With metadata.resourceVersion set the write is conditional.
    * @throws ApiError: 409 Conflict when the object changed meanwhile, 404 when it is gone
    */

@@ -12,6 +12,7 @@ function recordingClient(calls: string[]): ApiClient {
       calls.push(`create ${obj.metadata?.name ?? ""}`);
       return Promise.resolve(obj);
     },
+    createSubresource: () => Promise.reject(new Error("not used")),
     replace: (obj) => Promise.resolve(obj),
     patch: object as ApiClient["patch"],
     patchStatus: object as ApiClient["patchStatus"],

@@ -30,6 +30,12 @@ export interface ApiClient {
     options?: ListOptions,
   ): Promise<ObjectList<T>>;
   create<T extends KubeObject>(obj: T, options?: WriteOptions): Promise<T>;
+  createSubresource<T>(
+    ref: ObjectRef,
+    subresource: string,
+    body: unknown,
+    options?: CallOptions,
+  ): Promise<T>;
   replace<T extends KubeObject>(obj: T, options?: WriteOptions): Promise<T>;
   patch<T extends KubeObject = KubeObject>(
     ref: ObjectRef,
@@ -81,6 +87,10 @@ export function throttledClient(
     async create(obj, options) {
       await turn("create", options?.signal);
       return client.create(obj, options);
+    },
+    async createSubresource(ref, subresource, body, options) {
+      await turn("create", options?.signal);
+      return client.createSubresource(ref, subresource, body, options);
     },
     async replace(obj, options) {
       await turn("update", options?.signal);

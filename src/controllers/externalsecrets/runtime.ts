@@ -112,6 +112,28 @@ export function apiCredentialReader(api: ApiClient, signal?: AbortSignal): Crede
         );
       return Buffer.from(value, "base64");
     },
+    async serviceAccountToken(namespace, name, audiences, expirationSeconds) {
+      const answer = await api.createSubresource<{
+        status?: { token?: string; expirationTimestamp?: string };
+      }>(
+        { apiVersion: "v1", kind: "ServiceAccount", namespace, name },
+        "token",
+        {
+          apiVersion: "authentication.k8s.io/v1",
+          kind: "TokenRequest",
+          spec: { ...(audiences.length === 0 ? {} : { audiences }), expirationSeconds },
+        },
+        options,
+      );
+      const token = answer.status?.token;
+      if (token === undefined || token === "")
+        throw new Error(`cannot create token for ServiceAccount "${namespace}/${name}": no token`);
+      const expires = Date.parse(answer.status?.expirationTimestamp ?? "");
+      return {
+        token,
+        expiresAt: Number.isNaN(expires) ? Date.now() + expirationSeconds * 1000 : expires,
+      };
+    },
     async configMapKey(namespace, name, key) {
       const map = await api.get<WireConfigMap>(
         { apiVersion: "v1", kind: "ConfigMap", namespace, name },

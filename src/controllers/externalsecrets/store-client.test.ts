@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { KubeClient, loadKubeConfig } from "../../kube/index.js";
 import { startLocalCluster } from "../../localcluster/index.js";
 import { startVaultDouble } from "../../../test/support/vault-double.js";
+import { apiCredentialReader } from "./runtime.js";
 import { createStoreClient, isReferentStore, type CredentialReader } from "./store-client.js";
 import { StoreClients } from "./store-clients.js";
 import type { SecretStore } from "./types.js";
@@ -20,6 +22,7 @@ function credentials(values: Record<string, string>, reads: string[] = []): Cred
         : Promise.resolve(Buffer.from(value));
     },
     configMapKey: () => Promise.reject(new Error("no ConfigMaps here")),
+    serviceAccountToken: () => Promise.reject(new Error("no TokenRequest here")),
   };
 }
 
@@ -218,7 +221,11 @@ test("createStoreClient() names the field a provider.kubernetes store gets wrong
   );
   await assert.rejects(
     attempt({ auth: { serviceAccount: { name: "reader" } } }),
-    /^Error: spec\.provider\.kubernetes\.auth\.serviceAccount: not supported by this controller/,
+    /^Error: spec\.provider\.kubernetes\.auth\.serviceAccount: no TokenRequest here$/,
+  );
+  await assert.rejects(
+    attempt({ auth: { serviceAccount: {} } }),
+    /^Error: spec\.provider\.kubernetes\.auth\.serviceAccount\.name: required$/,
   );
   await assert.rejects(
     attempt({ auth: { token: { bearerToken: { name: "t" } } } }),
@@ -226,4 +233,137 @@ test("createStoreClient() names the field a provider.kubernetes store gets wrong
   );
   await assert.rejects(attempt({ auth: token }), /cannot get Secret "team-a\/t": not found/);
   assert.equal(isReferentStore(store("ClusterSecretStore", { kubernetes: { auth: token } })), true);
+});
+
+test("provider.kubernetes auth.serviceAccount: a token minted with TokenRequest reads the remote namespace, and the client is rebuilt before it expires", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "eso-k8s-sa-"));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // One cluster, where unauthenticated requests fail: the controller's own token mints a token
+  // for the store's service account, and the provider reads with that token alone.
+  writeFileSync(join(dir, "tokens"), "controller-token,eso,uid-1\n");
+  const cluster = await startLocalCluster({ tokensFile: join(dir, "tokens") });
+  t.after(() => cluster.close());
+  const kubeconfig = join(dir, "kubeconfig");
+  writeFileSync(kubeconfig, cluster.kubeconfig());
+  const api = new KubeClient(loadKubeConfig({ kubeconfig, env: {} }));
+  for (const name of ["remote", "eso"]) {
+    await api.create({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  }
+  await api.create({
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: "reader", namespace: "eso" },
+  });
+  await api.create({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "db", namespace: "remote" },
+    stringData: { password: "from-remote" },
+  });
+  const minted: string[] = [];
+  const real = apiCredentialReader(api);
+  const reader: CredentialReader = {
+    ...real,
+    async serviceAccountToken(namespace, name, audiences, seconds) {
+      minted.push(`${namespace}/${name} ${audiences.join(",")} ${String(seconds)}`);
+      return real.serviceAccountToken(namespace, name, audiences, seconds);
+    },
+  };
+  let now = Date.now();
+  const spec = store("ClusterSecretStore", {
+    kubernetes: {
+      remoteNamespace: "remote",
+      server: { url: cluster.url },
+      auth: { serviceAccount: { name: "reader", namespace: "eso" } },
+    },
+  });
+  const clients = new StoreClients({ credentials: reader, now: () => now });
+  t.after(() => clients.closeAll());
+  const first = await clients.get(spec, "team-a");
+  const value = await first.provider.getSecret({ key: "db", property: "password" });
+  assert.equal(Buffer.from(value ?? []).toString(), "from-remote");
+  assert.deepEqual(minted, ["eso/reader  600"], "ESO's 10 minutes, the API server's audience");
+  assert.equal(await clients.get(spec, "team-a"), first, "cached while the token is fresh");
+  now += 8 * 60_000 + 1_000; // past 80% of the token's life
+  const second = await clients.get(spec, "team-a");
+  assert.notEqual(second, first);
+  assert.equal(minted.length, 2);
+  assert.equal(
+    Buffer.from(
+      (await second.provider.getSecret({ key: "db", property: "password" })) ?? [],
+    ).toString(),
+    "from-remote",
+  );
+  await assert.rejects(
+    createStoreClient(
+      store("ClusterSecretStore", {
+        kubernetes: {
+          server: { url: cluster.url },
+          auth: { serviceAccount: { name: "nobody", namespace: "eso" } },
+        },
+      }),
+      { credentials: reader, namespace: "team-a" },
+    ),
+    /^Error: spec\.provider\.kubernetes\.auth\.serviceAccount: cannot create token for ServiceAccount "eso\/nobody": .*not found/,
+  );
+});
+
+test("vault auth.kubernetes.serviceAccountRef and auth.jwt.kubernetesServiceAccountToken log in with a fresh TokenRequest token", async (t) => {
+  const vault = await startVaultDouble();
+  t.after(() => vault.close());
+  vault.addKubernetesRole("app", {
+    boundServiceAccountNames: ["vault-auth"],
+    boundServiceAccountNamespaces: ["team-a"],
+    policies: ["read"],
+  });
+  const minted: string[] = [];
+  const reader: CredentialReader = {
+    ...credentials({}),
+    serviceAccountToken(namespace, name, audiences, seconds) {
+      const token = `jwt-${String(minted.length)}`;
+      minted.push(`${namespace}/${name} ${audiences.join(",")} ${String(seconds)}`);
+      vault.acceptServiceAccountToken(token, { namespace, name });
+      return Promise.resolve({ token, expiresAt: Date.now() + seconds * 1000 });
+    },
+  };
+  const viaKubernetes = await createStoreClient(
+    store("SecretStore", {
+      vault: {
+        server: vault.address,
+        auth: {
+          kubernetes: {
+            role: "app",
+            serviceAccountRef: { name: "vault-auth", audiences: ["vault"] },
+          },
+        },
+      },
+    }),
+    { credentials: reader, namespace: "team-a" },
+  );
+  t.after(() => viaKubernetes.close());
+  assert.deepEqual(await viaKubernetes.provider.validate(), { status: "Ready" });
+  assert.deepEqual(minted, ["team-a/vault-auth vault 600"]);
+  const viaJwt = await createStoreClient(
+    store("SecretStore", {
+      vault: {
+        server: vault.address,
+        auth: {
+          jwt: {
+            role: "app",
+            kubernetesServiceAccountToken: {
+              serviceAccountRef: { name: "vault-auth" },
+              expirationSeconds: 900,
+            },
+          },
+        },
+      },
+    }),
+    { credentials: reader, namespace: "team-a" },
+  );
+  t.after(() => viaJwt.close());
+  // The double has no JWT auth mount: the login fails, after the token was requested.
+  assert.equal((await viaJwt.provider.validate()).status, "Error");
+  assert.deepEqual(minted.at(-1), "team-a/vault-auth vault 900", "upstream's default audience");
 });

@@ -26,6 +26,18 @@ export interface CredentialReader {
   secretKey(namespace: string, name: string, key: string): Promise<Uint8Array>;
   /** @throws Error naming the ConfigMap and key when either is missing */
   configMapKey(namespace: string, name: string, key: string): Promise<string>;
+  /**
+   * Mints a token for a service account through the TokenRequest API (`serviceAccountRef`,
+   * `auth.serviceAccount`). @param audiences empty for the API server's own audience
+   * @returns the token and when it expires (ms since the epoch)
+   * @throws Error naming the service account when the request fails (never a token)
+   */
+  serviceAccountToken(
+    namespace: string,
+    name: string,
+    audiences: readonly string[],
+    expirationSeconds: number,
+  ): Promise<{ token: string; expiresAt: number }>;
 }
 
 /** A provider client for one store (and, for a referent ClusterSecretStore, one namespace). */
@@ -39,6 +51,11 @@ export interface StoreClient {
   forPush(owner: string): SecretsProvider;
   /** Revokes the login token and closes connections. */
   close(): Promise<void>;
+  /**
+   * When to build the client again (ms since the epoch) because a credential it holds expires:
+   * a minted service-account token (`auth.serviceAccount`). Absent: no such limit.
+   */
+  readonly renewAfter?: number;
 }
 
 /** What building a client needs besides the store. */
@@ -143,12 +160,18 @@ export async function createStoreClient(
   }
   if (key === "vault") return vaultClient(store, spec, options);
   if (key === "kubernetes") {
+    const { client, renewAfter } = await kubernetesApiClient(store, spec, options);
     const provider = createKubernetesProvider({
-      client: await kubernetesApiClient(store, spec, options),
+      client,
       remoteNamespace: text(spec.remoteNamespace) ?? "default",
     });
     // Upstream's Kubernetes provider writes no ownership marker, so there is no owner to add.
-    return { provider, forPush: () => provider, close: () => provider.close() };
+    return {
+      provider,
+      forPush: () => provider,
+      close: () => provider.close(),
+      ...(renewAfter === undefined ? {} : { renewAfter }),
+    };
   }
   throw new Error(
     `provider ${JSON.stringify(key)} is not supported by this controller (supported: vault, kubernetes, fake)`,
@@ -249,20 +272,57 @@ async function selectedSecret(
   return Buffer.from(bytes).toString("utf8");
 }
 
+/** ESO's lifetime of the service-account tokens it requests (10 minutes). */
+const serviceAccountTokenSeconds = 600;
+
+/**
+ * Mints a token for the ServiceAccountSelector `ref` ({name, namespace?, audiences?}) with the
+ * TokenRequest API; `extraAudiences` are added after the selector's own.
+ */
+async function serviceAccountToken(
+  store: SecretStore,
+  options: StoreClientOptions,
+  ref: unknown,
+  field: string,
+  extraAudiences: readonly string[] = [],
+  expirationSeconds = serviceAccountTokenSeconds,
+): Promise<{ token: string; expiresAt: number }> {
+  const selector = record(ref);
+  const name = text(selector?.name);
+  if (name === undefined) throw new Error(`${field}.name: required`);
+  const audiences = [
+    ...(Array.isArray(selector?.audiences) ? selector.audiences : []).filter(
+      (audience): audience is string => typeof audience === "string",
+    ),
+    ...extraAudiences,
+  ];
+  try {
+    return await options.credentials.serviceAccountToken(
+      refNamespace(store, selector, options),
+      name,
+      audiences,
+      expirationSeconds,
+    );
+  } catch (error) {
+    throw new Error(`${field}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 // ESO's provider.kubernetes (spec §8.5): `authRef` (a whole kubeconfig) or `server` + exactly one
-// of `auth.token`, `auth.cert`, `auth.serviceAccount`.
+// of `auth.token`, `auth.cert`, `auth.serviceAccount` (a token minted with TokenRequest, so the
+// client is built again before it expires).
 async function kubernetesApiClient(
   store: SecretStore,
   kubernetes: Json,
   options: StoreClientOptions,
-): Promise<KubeClient> {
+): Promise<{ client: KubeClient; renewAfter?: number }> {
   const where = "spec.provider.kubernetes";
   const auth = record(kubernetes.auth);
   if (kubernetes.authRef !== undefined) {
     if (auth !== undefined) throw new Error(`${where}: auth and authRef are mutually exclusive`);
     const kubeconfig = await selectedSecret(store, options, kubernetes.authRef, `${where}.authRef`);
     try {
-      return kubeClientFromKubeconfig(kubeconfig);
+      return { client: kubeClientFromKubeconfig(kubeconfig) };
     } catch (error) {
       throw new Error(`${where}.authRef: ${(error as Error).message}`, { cause: error });
     }
@@ -271,11 +331,6 @@ async function kubernetesApiClient(
   const methods = ["token", "serviceAccount", "cert"].filter((m) => auth[m] !== undefined);
   if (methods.length !== 1)
     throw new Error(`${where}.auth: exactly one of token, serviceAccount or cert is required`);
-  if (auth.serviceAccount !== undefined) {
-    throw new Error(
-      `${where}.auth.serviceAccount: not supported by this controller (no TokenRequest); use auth.token`,
-    );
-  }
   const server = record(kubernetes.server) ?? {};
   // Upstream's default is the in-cluster API server; a bare host name means https.
   const url = text(server.url) ?? "kubernetes.default";
@@ -283,40 +338,55 @@ async function kubernetesApiClient(
   const ca = await caBundle(store, server, `${where}.server`, options);
   const token = record(auth.token);
   const cert = record(auth.cert);
+  const minted =
+    auth.serviceAccount === undefined
+      ? undefined
+      : await serviceAccountToken(
+          store,
+          options,
+          auth.serviceAccount,
+          `${where}.auth.serviceAccount`,
+        );
   const credentials =
-    token !== undefined
-      ? {
-          token: (
-            await selectedSecret(
+    minted !== undefined
+      ? { token: minted.token }
+      : token !== undefined
+        ? {
+            token: (
+              await selectedSecret(
+                store,
+                options,
+                token.bearerToken,
+                `${where}.auth.token.bearerToken`,
+              )
+            ).trim(),
+          }
+        : {
+            clientCert: await selectedSecret(
               store,
               options,
-              token.bearerToken,
-              `${where}.auth.token.bearerToken`,
-            )
-          ).trim(),
-        }
-      : {
-          clientCert: await selectedSecret(
-            store,
-            options,
-            cert?.clientCert,
-            `${where}.auth.cert.clientCert`,
-          ),
-          clientKey: await selectedSecret(
-            store,
-            options,
-            cert?.clientKey,
-            `${where}.auth.cert.clientKey`,
-          ),
-        };
+              cert?.clientCert,
+              `${where}.auth.cert.clientCert`,
+            ),
+            clientKey: await selectedSecret(
+              store,
+              options,
+              cert?.clientKey,
+              `${where}.auth.cert.clientKey`,
+            ),
+          };
   try {
-    return kubeClientForCluster({
+    const client = kubeClientForCluster({
       server: address,
       ...(ca === undefined ? {} : { caBundle: ca }),
       ...credentials,
       // Plain http has no TLS to verify; client-node only sends a token over it this way.
       ...(address.toLowerCase().startsWith("http://") ? { insecureSkipVerify: true } : {}),
     });
+    if (minted === undefined) return { client };
+    // Renewed at 80% of its life, as client-go's token file source re-reads projected tokens.
+    const now = options.now?.() ?? Date.now();
+    return { client, renewAfter: now + (minted.expiresAt - now) * 0.8 };
   } catch (error) {
     throw new Error(`${where}.server.url: ${(error as Error).message}`, { cause: error });
   }
@@ -351,10 +421,20 @@ async function vaultAuth(
   if (kubernetes !== undefined) {
     const role = text(kubernetes.role);
     if (role === undefined) throw new Error(`${where}.kubernetes.role: required`);
+    const mount = `auth/${text(kubernetes.mountPath) ?? "kubernetes"}`;
+    // JWT source priority: serviceAccountRef (a fresh token for every login), secretRef, the
+    // controller's own mounted token.
     if (kubernetes.serviceAccountRef !== undefined) {
-      throw new Error(
-        `${where}.kubernetes.serviceAccountRef: not supported by this controller (no TokenRequest); use secretRef`,
-      );
+      const ref = kubernetes.serviceAccountRef;
+      return {
+        method: "kubernetes",
+        mount,
+        role,
+        jwt: async () =>
+          (await serviceAccountToken(store, options, ref, `${where}.kubernetes.serviceAccountRef`))
+            .token,
+        ...ns,
+      };
     }
     const jwt =
       kubernetes.secretRef !== undefined
@@ -363,7 +443,7 @@ async function vaultAuth(
     const file = options.serviceAccountTokenFile ?? defaultServiceAccountTokenFile;
     return {
       method: "kubernetes",
-      mount: `auth/${text(kubernetes.mountPath) ?? "kubernetes"}`,
+      mount,
       role,
       jwt: async () => jwt ?? (await readFile(file, "utf8")).trim(),
       ...ns,
@@ -384,17 +464,42 @@ async function vaultAuth(
   }
   const jwtAuth = record(auth.jwt);
   if (jwtAuth !== undefined) {
-    if (jwtAuth.secretRef === undefined) {
+    const mount = `auth/${text(jwtAuth.path) ?? "jwt"}`;
+    const role = text(jwtAuth.role) ?? "";
+    if (jwtAuth.secretRef !== undefined) {
+      const token = await secret(jwtAuth.secretRef, "jwt.secretRef");
+      return { method: "jwt", mount, role, jwt: () => Promise.resolve(token), ...ns };
+    }
+    const request = record(jwtAuth.kubernetesServiceAccountToken);
+    if (request === undefined) {
       throw new Error(
-        `${where}.jwt.kubernetesServiceAccountToken: not supported by this controller (no TokenRequest); use secretRef`,
+        `${where}.jwt: one of secretRef or kubernetesServiceAccountToken is required`,
       );
     }
-    const token = await secret(jwtAuth.secretRef, "jwt.secretRef");
+    // Upstream's defaults: audience "vault", 10 minutes.
+    const audiences = Array.isArray(request.audiences)
+      ? request.audiences.filter((a): a is string => typeof a === "string")
+      : ["vault"];
+    const seconds =
+      typeof request.expirationSeconds === "number"
+        ? request.expirationSeconds
+        : serviceAccountTokenSeconds;
+    const field = `${where}.jwt.kubernetesServiceAccountToken.serviceAccountRef`;
     return {
       method: "jwt",
-      mount: `auth/${text(jwtAuth.path) ?? "jwt"}`,
-      role: text(jwtAuth.role) ?? "",
-      jwt: () => Promise.resolve(token),
+      mount,
+      role,
+      jwt: async () =>
+        (
+          await serviceAccountToken(
+            store,
+            options,
+            request.serviceAccountRef,
+            field,
+            audiences,
+            seconds,
+          )
+        ).token,
       ...ns,
     };
   }

@@ -11,6 +11,8 @@ interface Entry {
   /** The store's uid and generation the client was built for: a spec change builds a new one. */
   readonly identity: string;
   readonly client: Promise<StoreClient>;
+  /** The built client's renewAfter (a minted token that expires). */
+  renewAfter?: number;
 }
 
 /**
@@ -36,10 +38,18 @@ export class StoreClients {
     const key = cacheKey(store, namespace);
     const identity = `${store.metadata.uid ?? ""}/${String(store.metadata.generation ?? 0)}`;
     const found = this.#entries.get(key);
-    if (found?.identity === identity) return found.client;
+    const now = this.#options.now?.() ?? Date.now();
+    const fresh = found?.renewAfter === undefined || now < found.renewAfter;
+    if (found?.identity === identity && fresh) return found.client;
     if (found !== undefined) this.#close(found);
     const client = createStoreClient(store, { ...this.#options, namespace });
-    const entry = { identity, client };
+    const entry: Entry = { identity, client };
+    void client.then(
+      (built) => {
+        if (built.renewAfter !== undefined) entry.renewAfter = built.renewAfter;
+      },
+      () => undefined,
+    );
     this.#entries.set(key, entry);
     client.catch(() => {
       if (this.#entries.get(key) === entry) this.#entries.delete(key);
