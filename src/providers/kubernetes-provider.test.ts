@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import type { KubeObject } from "../kube/index.js";
 import { startLocalCluster, type LocalCluster } from "../localcluster/index.js";
 import {
   createKubernetesProvider,
@@ -176,4 +177,40 @@ test("kubernetes provider reaches another cluster by URL and bearer token; a wro
     /^ProviderError: cannot get Secret "default\/from-hub": .*401/,
   );
   assert.equal((await bad.validate()).status, "Error");
+});
+
+test("kubernetes pushSecret(): PushSecretMetadata remoteNamespace sends a ClusterSecretStore's push elsewhere; a SecretStore's stays", async (t) => {
+  const local = await cluster(t);
+  const client = kubeClientFromKubeconfig(local.kubeconfig());
+  for (const name of ["remote", "elsewhere"]) {
+    await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  }
+  const metadata = {
+    apiVersion: "kubernetes.external-secrets.io/v1alpha1",
+    kind: "PushSecretMetadata",
+    spec: { remoteNamespace: "elsewhere", labels: { pushed: "yes" } },
+  };
+  const source = { token: Buffer.from("t0ken") };
+  const push = { secretKey: "token", remoteRef: { remoteKey: "api", property: "token" }, metadata };
+  const forClusterStore = createKubernetesProvider({
+    client,
+    remoteNamespace: "remote",
+    allowNamespaceOverride: true,
+  });
+  await forClusterStore.pushSecret(source, push);
+  const pushed = await client.get<KubeObject & { data?: Record<string, string> }>({
+    apiVersion: "v1",
+    kind: "Secret",
+    namespace: "elsewhere",
+    name: "api",
+  });
+  assert.equal(Buffer.from(pushed?.data?.token ?? "", "base64").toString(), "t0ken");
+  assert.deepEqual(pushed?.metadata?.labels, { pushed: "yes" });
+  assert.equal(
+    await client.get({ apiVersion: "v1", kind: "Secret", namespace: "remote", name: "api" }),
+    undefined,
+  );
+  const namespaced = createKubernetesProvider({ client, remoteNamespace: "remote" });
+  await namespaced.pushSecret(source, push);
+  assert.equal(text(await namespaced.getSecret({ key: "api", property: "token" })), "t0ken");
 });

@@ -92,6 +92,11 @@ export interface KubernetesProviderOptions {
   readonly client: KubeClient;
   /** `remoteNamespace` (default `default`). */
   readonly remoteNamespace?: string;
+  /**
+   * Whether a push's PushSecretMetadata may name another `remoteNamespace` (upstream allows it
+   * for a ClusterSecretStore only: a SecretStore's pushes stay in its own remote namespace).
+   */
+  readonly allowNamespaceOverride?: boolean;
 }
 
 interface SecretObject extends KubeObject {
@@ -115,10 +120,12 @@ class KubernetesProvider implements SecretsProvider {
   readonly capabilities = "ReadWrite" as const;
   readonly #client: KubeClient;
   readonly #namespace: string;
+  readonly #allowNamespaceOverride: boolean;
 
   constructor(options: KubernetesProviderOptions) {
     this.#client = options.client;
     this.#namespace = options.remoteNamespace ?? "default";
+    this.#allowNamespaceOverride = options.allowNamespaceOverride === true;
   }
 
   async getSecret(ref: RemoteRef): Promise<Uint8Array> {
@@ -204,7 +211,11 @@ class KubernetesProvider implements SecretsProvider {
       updates[property] = Buffer.from(goJsonMarshal(textData(secret)), "utf8");
     } else Object.assign(updates, secret);
     const metadata = pushMetadata(push.metadata);
-    const current = await this.#get(name);
+    const namespace =
+      this.#allowNamespaceOverride && metadata.remoteNamespace !== undefined
+        ? metadata.remoteNamespace
+        : this.#namespace;
+    const current = await this.#get(name, namespace);
     const data = { ...current?.data, ...encodeData(updates) };
     const labels = { ...current?.metadata?.labels, ...metadata.labels };
     const annotations = { ...current?.metadata?.annotations, ...metadata.annotations };
@@ -213,7 +224,7 @@ class KubernetesProvider implements SecretsProvider {
       metadata: {
         ...current?.metadata,
         name,
-        namespace: this.#namespace,
+        namespace,
         ...(Object.keys(labels).length === 0 ? {} : { labels }),
         ...(Object.keys(annotations).length === 0 ? {} : { annotations }),
       },
@@ -221,13 +232,9 @@ class KubernetesProvider implements SecretsProvider {
       data,
     };
     if (current === undefined)
-      await this.#call(`create Secret "${this.#namespace}/${name}"`, () =>
-        this.#client.create(next),
-      );
+      await this.#call(`create Secret "${namespace}/${name}"`, () => this.#client.create(next));
     else if (goJsonMarshal(next) !== goJsonMarshal(current)) {
-      await this.#call(`update Secret "${this.#namespace}/${name}"`, () =>
-        this.#client.replace(next),
-      );
+      await this.#call(`update Secret "${namespace}/${name}"`, () => this.#client.replace(next));
     }
   }
 
@@ -289,9 +296,9 @@ class KubernetesProvider implements SecretsProvider {
     return Promise.resolve();
   }
 
-  async #get(name: string): Promise<SecretObject | undefined> {
-    return this.#call(`get Secret "${this.#namespace}/${name}"`, () =>
-      this.#client.get<SecretObject>({ ...secretRef, namespace: this.#namespace, name }),
+  async #get(name: string, namespace = this.#namespace): Promise<SecretObject | undefined> {
+    return this.#call(`get Secret "${namespace}/${name}"`, () =>
+      this.#client.get<SecretObject>({ ...secretRef, namespace, name }),
     );
   }
 
@@ -376,10 +383,14 @@ function parseOrUndefined(text: string): JsonValue | undefined {
   }
 }
 
-/** `PushSecretMetadata` (kubernetes.external-secrets.io/v1alpha1): labels and annotations to merge. */
+/**
+ * `PushSecretMetadata` (kubernetes.external-secrets.io/v1alpha1): labels and annotations to merge,
+ * and another `remoteNamespace` for the pushed Secret.
+ */
 function pushMetadata(metadata: unknown): {
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  remoteNamespace?: string;
 } {
   const spec = isJsonObject(metadata) ? metadata.spec : undefined;
   const pick = (field: string): Record<string, string> => {
@@ -391,5 +402,10 @@ function pushMetadata(metadata: unknown): {
       ),
     );
   };
-  return { labels: pick("labels"), annotations: pick("annotations") };
+  const remoteNamespace = isJsonObject(spec) ? spec.remoteNamespace : undefined;
+  return {
+    labels: pick("labels"),
+    annotations: pick("annotations"),
+    ...(typeof remoteNamespace === "string" && remoteNamespace !== "" ? { remoteNamespace } : {}),
+  };
 }

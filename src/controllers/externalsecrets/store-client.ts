@@ -164,6 +164,7 @@ export async function createStoreClient(
     const provider = createKubernetesProvider({
       client,
       remoteNamespace: text(spec.remoteNamespace) ?? "default",
+      allowNamespaceOverride: store.kind === "ClusterSecretStore",
     });
     // Upstream's Kubernetes provider writes no ownership marker, so there is no owner to add.
     return {
