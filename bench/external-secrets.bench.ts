@@ -98,30 +98,10 @@ async function pool<T>(
   );
 }
 
-/**
- * client-node 2.0.1 builds a new undici Agent, so a new connection, for every request to a cluster
- * with TLS settings (the plain-http local cluster included, through skipTLSVerify), and each
- * connection then lingers for the server's keep-alive (65 s). With the API server in this process
- * too, tens of thousands of requests exhaust the file descriptors (EMFILE). Here every request of
- * one KubeConfig shares one dispatcher, as client-go shares one transport. src/kube does not do
- * this yet: a controller against a real cluster opens a connection per request.
- */
-function shareConnections(kc: KubeConfig): void {
-  type Create = (cluster: unknown, options: unknown) => unknown;
-  const target = kc as unknown as { createDispatcher: Create };
-  const create = target.createDispatcher.bind(kc);
-  let shared: { dispatcher: unknown } | undefined;
-  target.createDispatcher = (cluster, options) => {
-    shared ??= { dispatcher: create(cluster, options) };
-    return shared.dispatcher;
-  };
-}
-
 async function createWorld(count: number): Promise<World> {
   const cluster = await startLocalCluster();
   const kc = new KubeConfig();
   kc.loadFromString(cluster.kubeconfig());
-  shareConnections(kc);
   const client = new KubeClient(kc);
   await installCrds(client);
   const vault = await startVaultDouble();

@@ -9,6 +9,7 @@ import {
 import { ApiError, apiErrorFromResponse } from "./api-error.js";
 import type { KubeConfigOptions } from "./kubeconfig.js";
 import { loadKubeConfig } from "./kubeconfig.js";
+import { exchange, sharingConnections } from "./transport.js";
 import type { KubeObject, ObjectRef, ResourceRef } from "./types.js";
 
 /** Patch formats: JSON merge patch, JSON patch (RFC 6902), strategic merge, server-side apply. */
@@ -115,7 +116,7 @@ export interface KubeClientOptions {
  */
 class RawObjectApi extends KubernetesObjectApi {
   static create(kc: KubeConfig): RawObjectApi {
-    const api = kc.makeApiClient(RawObjectApi);
+    const api = sharingConnections(kc).makeApiClient(RawObjectApi);
     api.setDefaultNamespace(kc);
     return api;
   }
@@ -171,10 +172,8 @@ class RawObjectApi extends KubernetesObjectApi {
     context.setSignal(request.signal);
     await config.authMethods.default?.applySecurityAuthentication(context);
     for (const middleware of config.middleware) context = await middleware.pre(context).toPromise();
-    let response = await config.httpApi.send(context).toPromise();
-    for (const middleware of config.middleware)
-      response = await middleware.post(response).toPromise();
-    return { status: response.httpStatusCode, text: await response.body.text() };
+    // client-node's only middleware (the User-Agent header) works on the request alone.
+    return exchange(context, request.signal);
   }
 }
 
@@ -579,7 +578,8 @@ function describeRef(ref: ObjectRef): string {
 
 function transportMessage(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  // undici reports "fetch failed" and keeps the useful part (ECONNREFUSED …) in `cause`.
+  // fetch (discovery, watches) reports "fetch failed" and keeps the useful part (ECONNREFUSED …)
+  // in `cause`.
   const cause = (error as { cause?: unknown }).cause;
   return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
 }

@@ -199,6 +199,14 @@ export class LocalClusterServer {
   async close(): Promise<void> {
     this.#stopControllers();
     this.#deps.watches.closeAll();
+    const closed = [...this.#sockets].map(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          socket.once("close", () => {
+            resolve();
+          });
+        }),
+    );
     await new Promise<void>((resolve) => {
       this.#server.close(() => {
         resolve();
@@ -206,6 +214,12 @@ export class LocalClusterServer {
       this.#server.closeIdleConnections();
       for (const socket of this.#sockets) socket.destroy();
     });
+    // Resolve only once every connection is closed and one turn of the event loop has passed, so
+    // that a client in this process has seen its kept-alive connections end (a client reuses an
+    // idle connection only after polling it once) and does not write its next request, perhaps a
+    // non-idempotent one it cannot resend, into a connection that is already gone.
+    await Promise.all(closed);
+    await new Promise((resolve) => setImmediate(resolve));
     this.#store.close();
   }
 
