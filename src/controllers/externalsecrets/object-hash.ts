@@ -13,7 +13,7 @@ export function sha3224Hex(text: string | Uint8Array): string {
 /** `%+v` of a Go `map[string][]byte`: `map[a:[1 2] b:[]]`. */
 export function formatByteMap(data: ReadonlyMap<string, Uint8Array>): string {
   const entries = goSortKeys(data.keys()).map(
-    (key) => `${key}:[${[...(data.get(key) ?? [])].join(" ")}]`,
+    (key) => `${key}:[${(data.get(key) ?? new Uint8Array()).join(" ")}]`,
   );
   return `map[${entries.join(" ")}]`;
 }
@@ -35,7 +35,26 @@ export function secretDataHash(data: ReadonlyMap<string, Uint8Array>): string {
 
 /** The created-by label value for an Owner ExternalSecret: the hash of `<namespace>/<name>`. */
 export function createdByHash(namespace: string, name: string): string {
-  return sha3224Hex(`${namespace}/${name}`);
+  return sha3OfName(`${namespace}/${name}`);
+}
+
+/** How many hashes of names {@link sha3OfName} keeps (about 150 bytes each). */
+const namesKept = 50_000;
+const nameHashes = new Map<string, string>();
+
+/**
+ * sha3224Hex of a name, uid or key path (never of secret data), remembered: every refresh of an
+ * ExternalSecret hashes its namespaced name and the keys it reads again. When full, the memory
+ * starts over rather than track use.
+ */
+export function sha3OfName(text: string): string {
+  let hash = nameHashes.get(text);
+  if (hash === undefined) {
+    if (nameHashes.size >= namesKept) nameHashes.clear();
+    hash = sha3224Hex(text);
+    nameHashes.set(text, hash);
+  }
+  return hash;
 }
 
 /** ESO `ctrlutil.HashMeta`: the hash of an object's labels and annotations. */

@@ -1,6 +1,6 @@
 import { parseGoDuration } from "../../templating/index.js";
 import { Annotations, Labels } from "./labels.js";
-import { secretDataHash, sha3224Hex, syncedResourceVersion } from "./object-hash.js";
+import { secretDataHash, sha3OfName, syncedResourceVersion } from "./object-hash.js";
 import { secretData } from "./desired-secret.js";
 import type { ExternalSecret, Secret } from "./types.js";
 
@@ -50,7 +50,7 @@ export interface JitterOptions {
 export const defaultJitter: JitterOptions = { earlyFraction: 0.1, catchUpWindowMs: 10 * 60_000 };
 
 function unitHash(text: string): number {
-  return Number.parseInt(sha3224Hex(text).slice(0, 8), 16) / 0x1_0000_0000;
+  return Number.parseInt(sha3OfName(text).slice(0, 8), 16) / 0x1_0000_0000;
 }
 
 /** How far apart (as a fraction of the interval) ExternalSecrets reading the same keys refresh. */
