@@ -181,6 +181,18 @@ const cases: Case[] = [
   { template: "{{ .cluster.name", params: gitFile },
   { template: "{{ nosuchfunc .x }}", params: gitFile },
   { template: "plain text {no action}", params: gitFile },
+  // Plain field actions, which secretfleet reads without its engine when the value is a string.
+  { template: "{{.name}}-{{.nameNormalized}}", params: cluster, stringMaps },
+  { template: "a \n\t {{- .name -}} \r\n b{{ .server -}}  c", params: cluster, stringMaps },
+  { template: "{{-\t.metadata.labels.environment\t-}} x", params: cluster, stringMaps },
+  { template: "{{ .cluster.name }}/{{ .cluster.replicas }}", params: gitFile },
+  { template: "{{ .name.first }}{{ .name }}", options: ["missingkey=zero"], params: cluster },
+  {
+    template: "{{ .values.bat }}-{{ .values.nope }}",
+    options: ["missingkey=error"],
+    params: cluster,
+    stringMaps,
+  },
 ];
 
 test("goTemplate strings render as Go's text/template renders them in Argo CD", (t) => {
