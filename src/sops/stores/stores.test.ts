@@ -16,7 +16,7 @@ import { readIni, writeIni } from "./ini.js";
 import { emitJsonDocument, goJsonString, parseJsonObject } from "./json.js";
 import { readYaml } from "./yaml-read.js";
 import { resolvePlainScalar } from "./yaml-resolve.js";
-import { writeYaml } from "./yaml-write.js";
+import { hasBlockIndicator, hasSpecialCharacters, isPrintable, writeYaml } from "./yaml-write.js";
 
 const bytes = (text: string): Uint8Array => Buffer.from(text, "utf8");
 const text = (data: Uint8Array): string => Buffer.from(data).toString("utf8");
@@ -260,5 +260,96 @@ test("YAML and JSON written by the stores read back as the same tree (property)"
       assert.equal(emitJsonDocument(json, -1), emitJsonDocument(doc, -1));
     }),
     { numRuns: 300 },
+  );
+});
+
+test("the YAML writer's one-scan special-character test agrees with go-yaml's per-character rule", () => {
+  const unit = fc.oneof(
+    fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+    fc.constantFrom("\t", "\n", "\r", "\u007f", "\u0085", "\u00a0", "\ufeff", "\ufffd", "\uffff"),
+    fc.constantFrom("\ud83d\ude00", "\ud800", "a", "é", "☃"),
+  );
+  // go-yaml walks runes: a pair of surrogates is one character above U+FFFF.
+  const rule = (value: string): boolean => {
+    for (const c of value) if (c !== "\t" && !isPrintable(c)) return true;
+    return false;
+  };
+  fc.assert(
+    fc.property(fc.array(unit, { maxLength: 30 }), (units) => {
+      const value = units.join("");
+      assert.equal(hasSpecialCharacters(value), rule(value), JSON.stringify(value));
+    }),
+    { numRuns: 5000 },
+  );
+});
+
+test("a megabyte YAML value with breaks, specials and non-ASCII is written and read back as it was", () => {
+  const parts = [
+    "plain text ",
+    "é☃ ",
+    "\ud83d\ude00",
+    "\n",
+    "\t",
+    '"',
+    "\\",
+    ": ",
+    " #",
+    "\u0001",
+    "\r\n",
+  ];
+  const big = Array.from({ length: 100_000 }, (_, i) => parts[i % parts.length] ?? "").join("");
+  const lines = `${"line of text é\n".repeat(70_000)}end`;
+  for (const value of [
+    big,
+    lines,
+    big.replaceAll("\u0001", "").replaceAll("\r", "").replaceAll("\t", ""),
+  ]) {
+    const doc = treeMap([
+      { key: "big", value },
+      { key: "after", value: "x" },
+    ]);
+    const back = readYaml(writeYaml([doc]))[0];
+    assert.ok(back !== undefined && valuesEqual(back, doc));
+  }
+});
+
+test("the YAML writer's indicator test agrees with the pattern go-yaml's analysis reduces to", () => {
+  const BREAKS = "\\n\\r\\u0085\\u2028\\u2029";
+  const pattern = new RegExp(
+    [
+      "^(?:---|\\.\\.\\.)",
+      "^[#,\\[\\]{}&*!|>'\"%@`]",
+      "^[?:-](?=[ \\t]|$)",
+      "^[\\s\\S]+:(?=[ \\t]|$)",
+      `[ \\t${BREAKS}]#`,
+    ].join("|"),
+    "u",
+  );
+  const unit = fc.oneof(
+    fc.constantFrom("-", ".", "#", ",", "[", "]", "{", "}", "&", "*", "!", "|", ">", "'", '"'),
+    fc.constantFrom(
+      "%",
+      "@",
+      "`",
+      "?",
+      ":",
+      " ",
+      "\t",
+      "\n",
+      "\r",
+      "\u0085",
+      "\u2028",
+      "\u2029",
+      "a",
+    ),
+    fc.constantFrom("---", "...", ": ", ":\t", " #", "\ud83d\ude00", "\ud800"),
+    fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+  );
+  fc.assert(
+    fc.property(fc.array(unit, { maxLength: 12 }), (units) => {
+      const value = units.join("");
+      assert.equal(hasBlockIndicator(value), pattern.test(value), JSON.stringify(value));
+    }),
+    { numRuns: 10000 },
   );
 });
