@@ -105,10 +105,10 @@ async function pool<T>(
 /** The local cluster in a worker thread: its kubeconfig, and how to close it. */
 async function clusterInThread(): Promise<{ kubeconfig: string; close: () => Promise<void> }> {
   const worker = new Worker(new URL("./local-cluster-thread.js", import.meta.url));
-  const ready = (await new Promise((resolve, reject) => {
+  const ready = await new Promise<{ kubeconfig: string }>((resolve, reject) => {
     worker.once("message", resolve);
     worker.once("error", reject);
-  })) as { kubeconfig: string };
+  });
   return {
     kubeconfig: ready.kubeconfig,
     close: async () => {
