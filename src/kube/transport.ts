@@ -83,11 +83,13 @@ function errorCode(error: unknown): string | undefined {
  * whose WHATWG streams and Headers cost about three times the CPU per request) and reads the
  * whole answer. An idempotent request that fails on a stale pooled connection is sent once more.
  * @returns the HTTP status and the body as text
- * @throws the transport error (connection refused, reset twice, aborted by `signal`)
+ * @param timeoutMs undici's headers and body timeouts
+ * @throws the transport error (connection refused, reset twice, aborted by `signal`, timed out)
  */
 export async function exchange(
   context: RequestContext,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
 ): Promise<{ status: number; text: string }> {
   const method = context.getHttpMethod();
   const body = context.getBody() as string | undefined;
@@ -98,14 +100,16 @@ export async function exchange(
         method,
         headers: context.getHeaders(),
         ...(body === undefined ? {} : { body }),
-        signal,
+        ...(signal === undefined ? {} : { signal }),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
         ...(dispatcher === undefined ? {} : { dispatcher }),
       });
       return { status: response.statusCode, text: await response.body.text() };
     } catch (error) {
       const retry =
         attempt === 0 &&
-        !signal.aborted &&
+        signal?.aborted !== true &&
         idempotentMethods.has(method) &&
         staleConnectionCodes.has(errorCode(error) ?? "");
       if (!retry) throw error;
