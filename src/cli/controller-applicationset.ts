@@ -5,7 +5,7 @@
 import { Command, Option } from "commander";
 import { parseRepos } from "./appset.js";
 import { goBoolFlag, parseListenAddress, positiveInteger } from "./controller-external-secrets.js";
-import { controllerGroup } from "./go-flags.js";
+import { controllerGroup, controllerKubeClient } from "./go-flags.js";
 import { CliError, ExitCode } from "./errors.js";
 
 /** The flags of `secretfleet controller applicationset`, as commander parses them. */
@@ -72,17 +72,7 @@ async function run(flags: ApplicationSetFlags): Promise<void> {
   const enablePolicyOverride = flags.enablePolicyOverride ?? defaultPolicyOverride(process.env);
   const kube = await import("../kube/index.js");
   const logger = kube.createLogger({ level: flags.loglevel, name: "applicationset-controller" });
-  let client;
-  try {
-    client = kube.createKubeClient({
-      ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
-      ...(flags.context === undefined ? {} : { context: flags.context }),
-      env: process.env,
-      fieldManager: "argocd-applicationset-controller",
-    });
-  } catch (error) {
-    throw new CliError((error as Error).message, ExitCode.error, { cause: error });
-  }
+  const client = await controllerKubeClient(flags, "argocd-applicationset-controller");
   // Argo CD runs in the namespace of its context (the service account's in a pod).
   const namespace = flags.namespace ?? client.defaultNamespace;
   const { Registry } = await import("prom-client");

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { CliError, ExitCode } from "./errors.js";
-import { controllerGroup, parseGoBool } from "./go-flags.js";
+import { controllerGroup, controllerKubeClient, parseGoBool } from "./go-flags.js";
 
 /** The flags of `secretfleet controller external-secrets`, as commander parses them. */
 export interface ExternalSecretsFlags {
@@ -99,17 +99,7 @@ async function run(flags: ExternalSecretsFlags): Promise<void> {
   const kube = await import("../kube/index.js");
   const { setupExternalSecrets } = await import("../controllers/externalsecrets/index.js");
   const logger = kube.createLogger({ level: flags.loglevel, name: "external-secrets" });
-  let client;
-  try {
-    client = kube.createKubeClient({
-      ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
-      ...(flags.context === undefined ? {} : { context: flags.context }),
-      env: process.env,
-      fieldManager: "external-secrets",
-    });
-  } catch (error) {
-    throw new CliError((error as Error).message, ExitCode.error, { cause: error });
-  }
+  const client = await controllerKubeClient(flags, "external-secrets");
   const { Registry } = await import("prom-client");
   const registry = new Registry();
   // ESO serves metrics and probes on two ports; the manager serves probes (and metrics) on
