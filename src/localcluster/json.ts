@@ -32,6 +32,11 @@ export function stringAt(parent: JsonObject | undefined, key: string): string | 
   return typeof value === "string" ? value : undefined;
 }
 
+/** The strings of the array under `key` (other items skipped); empty when there is none. */
+export function stringsAt(parent: JsonObject | undefined, key: string): string[] {
+  return (arrayAt(parent, key) ?? []).filter((item): item is string => typeof item === "string");
+}
+
 /** The array under `key`, or undefined. */
 export function arrayAt(parent: JsonObject | undefined, key: string): Json[] | undefined {
   const value = parent?.[key];

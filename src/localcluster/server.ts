@@ -20,6 +20,7 @@ import { namespaces } from "./kinds/namespace.js";
 import { tokenReviews } from "./kinds/reviews.js";
 import { serviceAccounts } from "./kinds/service.js";
 import { discoveryVersion, sendError, sendObject } from "./media.js";
+import { uidOf } from "./object-meta.js";
 import { ObjectReads } from "./object-reads.js";
 import { ObjectWrites } from "./object-writes.js";
 import { openApiDocument, openApiRoot } from "./openapi.js";
@@ -27,16 +28,12 @@ import { builtinResourceTypes, Registry } from "./registry.js";
 import { parseResourcePath } from "./request-info.js";
 import type { ResourcePath } from "./request-info.js";
 import { parseServiceReference, serviceNotFound, ServiceProxy } from "./service-proxy.js";
-import { ServiceAccountTokens, tokenRequestResponse } from "./service-account-tokens.js";
 import {
-  ApiError,
-  fieldError,
-  internalError,
-  invalid,
-  notFound,
-  unauthorized,
-  unknownPath,
-} from "./status.js";
+  ServiceAccountTokens,
+  tokenRequestResponse,
+  tokenReviewResponse,
+} from "./service-account-tokens.js";
+import { ApiError, internalError, notFound, unauthorized, unknownPath } from "./status.js";
 import { SqlitePersistence } from "./sqlite-persistence.js";
 import { Store } from "./store.js";
 import { systemWriteOptions } from "./system-writer.js";
@@ -123,8 +120,7 @@ export class LocalClusterServer {
       clock,
       (namespace, name) => {
         const account = store.get(serviceAccounts.storageKey, namespace, name);
-        const metadata = account?.metadata as { uid?: string } | undefined;
-        return metadata?.uid;
+        return account === undefined ? undefined : uidOf(account);
       },
       options.dataDir,
     );
@@ -228,48 +224,17 @@ export class LocalClusterServer {
     const requestToken: ApiAction = ({ namespace, name, body }) => {
       const account = this.#store.get(serviceAccounts.storageKey, namespace, name);
       if (account === undefined) throw notFound(serviceAccounts, name);
-      const uid = (account.metadata as { uid?: string } | undefined)?.uid ?? "";
-      const result = tokenRequestResponse(
+      const response = tokenRequestResponse(
         this.#serviceAccountTokens,
-        { namespace, name, uid },
+        { namespace, name, uid: uidOf(account) },
         body,
       );
-      if ("invalid" in result) {
-        const { field, value, detail } = result.invalid;
-        throw invalid({ group: "authentication.k8s.io", kind: "TokenRequest" }, name, [
-          fieldError.invalid(field, value, detail),
-        ]);
-      }
-      return { object: result.response, status: 201 };
+      return { object: response, status: 201 };
     };
-    const reviewToken: ApiAction = ({ body }) => {
-      const spec = (body.spec ?? {}) as { token?: unknown; audiences?: unknown };
-      const token = typeof spec.token === "string" ? spec.token : "";
-      const audiences = Array.isArray(spec.audiences)
-        ? spec.audiences.filter((a): a is string => typeof a === "string")
-        : [];
-      const fromFile = this.#tokens?.find((user) => user.token === token);
-      const review = this.#serviceAccountTokens.review(token, audiences);
-      const status: JsonObject =
-        fromFile !== undefined
-          ? {
-              authenticated: true,
-              user: { username: fromFile.user, uid: fromFile.uid, groups: fromFile.groups },
-            }
-          : review.authenticated
-            ? { authenticated: true, user: { ...review.user }, audiences: review.audiences }
-            : { user: {}, error: review.error };
-      return {
-        object: {
-          kind: "TokenReview",
-          apiVersion: "authentication.k8s.io/v1",
-          metadata: { creationTimestamp: null },
-          spec: { token, ...(audiences.length > 0 ? { audiences } : {}) },
-          status,
-        },
-        status: 201,
-      };
-    };
+    const reviewToken: ApiAction = ({ body }) => ({
+      object: tokenReviewResponse(this.#serviceAccountTokens, this.#tokens, body),
+      status: 201,
+    });
     return new Map([
       [`${serviceAccounts.storageKey}/token`, requestToken],
       [`${tokenReviews.storageKey}/`, reviewToken],

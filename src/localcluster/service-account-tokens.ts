@@ -15,8 +15,10 @@ import {
 import type { KeyObject } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isObject } from "./json.js";
+import type { TokenUser } from "./auth.js";
+import { isObject, objectAt, stringAt, stringsAt } from "./json.js";
 import type { JsonObject } from "./json.js";
+import { fieldError, invalid } from "./status.js";
 
 /** The apiserver's default issuer and API audience (`--service-account-issuer`, `--api-audiences`). */
 export const apiAudience = "https://kubernetes.default.svc.cluster.local";
@@ -216,50 +218,72 @@ function isClaims(value: unknown): value is Claims {
 }
 
 /**
- * The TokenRequest response for `account`, or the apiserver's validation error text.
- * @param request the posted TokenRequest (spec.audiences, spec.expirationSeconds)
+ * The TokenRequest response for `account` (the posted spec.audiences and spec.expirationSeconds).
+ * @throws ApiError 422 Invalid with the apiserver's text for a duration out of bounds
  */
 export function tokenRequestResponse(
   tokens: ServiceAccountTokens,
   account: ServiceAccountRef,
   request: JsonObject,
-): { response: JsonObject } | { invalid: { field: string; value: unknown; detail: string } } {
-  const spec = isObject(request.spec) ? request.spec : {};
-  const audiences = Array.isArray(spec.audiences)
-    ? spec.audiences.filter((a): a is string => typeof a === "string")
-    : [];
+): JsonObject {
+  const spec = objectAt(request, "spec");
+  const audiences = stringsAt(spec, "audiences");
   const seconds =
-    typeof spec.expirationSeconds === "number" ? spec.expirationSeconds : defaultExpirationSeconds;
-  if (seconds < minExpirationSeconds) {
-    return {
-      invalid: {
-        field: "spec.expirationSeconds",
-        value: seconds,
-        detail: "may not specify a duration less than 10 minutes",
-      },
-    };
+    typeof spec?.expirationSeconds === "number" ? spec.expirationSeconds : defaultExpirationSeconds;
+  const outOfBounds =
+    seconds < minExpirationSeconds
+      ? "may not specify a duration less than 10 minutes"
+      : seconds > maxExpirationSeconds
+        ? "may not specify a duration larger than 2^32 seconds"
+        : undefined;
+  if (outOfBounds !== undefined) {
+    throw invalid({ group: "authentication.k8s.io", kind: "TokenRequest" }, account.name, [
+      fieldError.invalid("spec.expirationSeconds", seconds, outOfBounds),
+    ]);
   }
-  if (seconds > maxExpirationSeconds) {
-    return {
-      invalid: {
-        field: "spec.expirationSeconds",
-        value: seconds,
-        detail: "may not specify a duration larger than 2^32 seconds",
-      },
-    };
-  }
-  const issued = tokens.issue(account, audiences, seconds);
   return {
-    response: {
-      kind: "TokenRequest",
-      apiVersion: "authentication.k8s.io/v1",
-      metadata: { name: account.name, namespace: account.namespace, creationTimestamp: null },
-      spec: {
-        audiences: audiences.length === 0 ? [apiAudience] : audiences,
-        expirationSeconds: seconds,
-        boundObjectRef: null,
-      },
-      status: issued,
+    kind: "TokenRequest",
+    apiVersion: "authentication.k8s.io/v1",
+    metadata: { name: account.name, namespace: account.namespace, creationTimestamp: null },
+    spec: {
+      audiences: audiences.length === 0 ? [apiAudience] : audiences,
+      expirationSeconds: seconds,
+      boundObjectRef: null,
     },
+    status: tokens.issue(account, audiences, seconds),
+  };
+}
+
+/**
+ * The TokenReview response for the posted spec.token and spec.audiences: a static token of the
+ * tokens file, else a service-account token of this cluster (checked only then).
+ */
+export function tokenReviewResponse(
+  tokens: ServiceAccountTokens,
+  staticUsers: readonly TokenUser[] | undefined,
+  request: JsonObject,
+): JsonObject {
+  const spec = objectAt(request, "spec");
+  const token = stringAt(spec, "token") ?? "";
+  const audiences = stringsAt(spec, "audiences");
+  const fromFile = staticUsers?.find((user) => user.token === token);
+  let status: JsonObject;
+  if (fromFile !== undefined) {
+    status = {
+      authenticated: true,
+      user: { username: fromFile.user, uid: fromFile.uid, groups: fromFile.groups },
+    };
+  } else {
+    const review = tokens.review(token, audiences);
+    status = review.authenticated
+      ? { authenticated: true, user: { ...review.user }, audiences: review.audiences }
+      : { user: {}, error: review.error };
+  }
+  return {
+    kind: "TokenReview",
+    apiVersion: "authentication.k8s.io/v1",
+    metadata: { creationTimestamp: null },
+    spec: { token, ...(audiences.length > 0 ? { audiences } : {}) },
+    status,
   };
 }

@@ -85,6 +85,13 @@ function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+/** The strings of a list field (other items skipped), or undefined when it is not a list. */
+function strings(value: unknown): string[] | undefined {
+  return Array.isArray(value)
+    ? value.filter((item): item is string => typeof item === "string")
+    : undefined;
+}
+
 /** The `{name, key, namespace}` selectors a Vault store's auth and TLS settings hold. */
 function vaultReferences(vault: Json): Json[] {
   const auth = record(vault.auth) ?? {};
@@ -291,12 +298,7 @@ async function serviceAccountToken(
   const selector = record(ref);
   const name = text(selector?.name);
   if (name === undefined) throw new Error(`${field}.name: required`);
-  const audiences = [
-    ...(Array.isArray(selector?.audiences) ? selector.audiences : []).filter(
-      (audience): audience is string => typeof audience === "string",
-    ),
-    ...extraAudiences,
-  ];
+  const audiences = [...(strings(selector?.audiences) ?? []), ...extraAudiences];
   try {
     return await options.credentials.serviceAccountToken(
       refNamespace(store, selector, options),
@@ -478,9 +480,7 @@ async function vaultAuth(
       );
     }
     // Upstream's defaults: audience "vault", 10 minutes.
-    const audiences = Array.isArray(request.audiences)
-      ? request.audiences.filter((a): a is string => typeof a === "string")
-      : ["vault"];
+    const audiences = strings(request.audiences) ?? ["vault"];
     const seconds =
       typeof request.expirationSeconds === "number"
         ? request.expirationSeconds
