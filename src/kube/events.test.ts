@@ -4,7 +4,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { RecordingApiServer } from "../../test/support/recording-api-server.js";
 import { KubeClient } from "./client.js";
 import { FakeClock } from "./clock.js";
-import { EventRecorder } from "./events.js";
+import { EventRecorder, type EventRecorderOptions } from "./events.js";
 
 const secret = {
   apiVersion: "bitnami.com/v1alpha1",
@@ -12,7 +12,10 @@ const secret = {
   metadata: { namespace: "team-a", name: "db", uid: "u-1", resourceVersion: "9" },
 };
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }) {
+async function setup(
+  t: { after: (fn: () => Promise<void>) => void },
+  options: Pick<EventRecorderOptions, "spam"> = {},
+) {
   const server = new RecordingApiServer();
   await server.start();
   t.after(() => server.close());
@@ -23,6 +26,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
     component: "sealed-secrets-controller",
     host: "pod-1",
     clock,
+    ...options,
   });
   return { server, recorder, clock };
 }
@@ -110,17 +114,7 @@ test("EventRecorder counts an event repeated across the object's writes on one E
 });
 
 test("EventRecorder drops events about one object beyond the spam filter's burst until it refills", async (t) => {
-  const server = new RecordingApiServer();
-  await server.start();
-  t.after(() => server.close());
-  const kc = new KubeConfig();
-  kc.loadFromString(server.kubeconfig());
-  const clock = new FakeClock(Date.UTC(2026, 0, 2, 3, 4, 5));
-  const recorder = new EventRecorder(new KubeClient(kc), {
-    component: "c",
-    clock,
-    spam: { burst: 3, refillMs: 60_000 },
-  });
+  const { server, recorder, clock } = await setup(t, { spam: { burst: 3, refillMs: 60_000 } });
   for (let i = 0; i < 5; i++) recorder.event(secret, "Warning", "Failed", `attempt ${i}`);
   const other = { ...secret, metadata: { ...secret.metadata, name: "other", uid: "u-2" } };
   recorder.event(other, "Warning", "Failed", "another object has its own bucket");
