@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { test } from "node:test";
 import { gitopsRepoURL, startHub } from "../../test/e2e/appset-hub.js";
 import {
@@ -10,8 +9,7 @@ import {
   waitForApps,
   waitForCondition,
 } from "../../test/e2e/appset-seeds.js";
-import { cliPath } from "../../test/support/paths.js";
-import { runCliAsync, type CliResult } from "../../test/support/cli.js";
+import { runCliAsync, startCli, type CliResult } from "../../test/support/cli.js";
 import { waitFor } from "../../test/support/wait.js";
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> =>
@@ -76,10 +74,8 @@ test("secretfleet controller applicationset refuses bad flags with exit status 2
 test("secretfleet controller applicationset owns the seeds' Applications on a hub, --max-deletions holds, SIGTERM stops", async (t) => {
   const hub = await startHub(t);
   await seedHub(hub);
-  const child = spawn(
-    process.execPath,
+  const controller = startCli(
     [
-      cliPath,
       "controller",
       "applicationset",
       "--kubeconfig",
@@ -95,16 +91,8 @@ test("secretfleet controller applicationset owns the seeds' Applications on a hu
       "--probe-addr",
       "127.0.0.1:0",
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    t,
   );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on("close", resolve));
-  t.after(() => {
-    child.kill("SIGKILL");
-  });
   const appSet = fixedAppSet();
   await hub.apply([appSet]);
   const apps = await waitForApps(hub, ["my-app-prod-cluster", "my-app-prod-eu"]);
@@ -125,13 +113,14 @@ test("secretfleet controller applicationset owns the seeds' Applications on a hu
   assert.match(blocked.message, /more than --max-deletions 1 allows/);
   await waitForApps(hub, ["my-app-prod-cluster", "my-app-prod-eu"]);
 
-  child.kill("SIGTERM");
+  controller.child.kill("SIGTERM");
   assert.equal(
-    await waitFor("the controller to exit", () => exit, { timeoutMs: 30_000 }),
+    await waitFor("the controller to exit", () => controller.exit, { timeoutMs: 30_000 }),
     0,
-    stderr,
+    controller.stderr(),
   );
-  assert.equal(stdout, "", "stdout carries data only");
-  assert.match(stderr, /applicationset controller starting/);
-  for (const token of plantedTokens) assert.ok(!stderr.includes(token), `${token} leaked`);
+  assert.equal(controller.stdout(), "", "stdout carries data only");
+  assert.match(controller.stderr(), /applicationset controller starting/);
+  for (const token of plantedTokens)
+    assert.ok(!controller.stderr().includes(token), `${token} leaked`);
 });

@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
 import { installCrds } from "../../test/e2e/eso-support.js";
-import { cliPath } from "../../test/support/paths.js";
-import { runCliAsync, type CliResult } from "../../test/support/cli.js";
+import { runCliAsync, startCli, type CliResult } from "../../test/support/cli.js";
 import { waitFor } from "../../test/support/wait.js";
 import { KubeClient } from "../kube/index.js";
 import { startLocalCluster } from "../localcluster/index.js";
@@ -77,10 +75,8 @@ test("secretfleet controller external-secrets syncs an ExternalSecret and stops 
       dataFrom: [{ extract: { key: "app/db" } }],
     },
   });
-  const child = spawn(
-    process.execPath,
+  const controller = startCli(
     [
-      cliPath,
       "controller",
       "external-secrets",
       "--kubeconfig",
@@ -90,16 +86,8 @@ test("secretfleet controller external-secrets syncs an ExternalSecret and stops 
       "--live-addr",
       "127.0.0.1:0",
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    t,
   );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on("close", resolve));
-  t.after(() => {
-    child.kill("SIGKILL");
-  });
   const secret = await waitFor(
     "the Secret",
     () => client.get({ apiVersion: "v1", kind: "Secret", namespace: "default", name: "db" }),
@@ -112,8 +100,8 @@ test("secretfleet controller external-secrets syncs an ExternalSecret and stops 
     ).toString(),
     "app",
   );
-  child.kill("SIGTERM");
-  assert.equal(await exit, 0, stderr);
-  assert.equal(stdout, "", "stdout carries data only");
-  assert.match(stderr, /external-secrets controllers starting/);
+  controller.child.kill("SIGTERM");
+  assert.equal(await controller.exit, 0, controller.stderr());
+  assert.equal(controller.stdout(), "", "stdout carries data only");
+  assert.match(controller.stderr(), /external-secrets controllers starting/);
 });

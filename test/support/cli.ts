@@ -1,5 +1,5 @@
 // Running the built `secretfleet` CLI from tests, the one way every test does it.
-import { execFile, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cliPath } from "./paths.js";
 
 /** What a CLI run printed and its exit status (null when a signal ended it). */
@@ -51,4 +51,32 @@ export function runCliAsync(
       },
     );
   });
+}
+
+/** A long-running `secretfleet` command (a controller) and what it has printed so far. */
+export interface RunningCli {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Its exit status, once it ends (null when a signal ended it). */
+  readonly exit: Promise<number | null>;
+}
+
+/** Starts `secretfleet ARGS` in the background; the test's end kills it if it still runs. */
+export function startCli(
+  args: readonly string[],
+  t: { after: (fn: () => void) => void },
+): RunningCli {
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on("close", resolve));
+  t.after(() => {
+    child.kill("SIGKILL");
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, exit };
 }
