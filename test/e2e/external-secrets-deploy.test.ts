@@ -5,7 +5,6 @@
 // Deployment's own arguments behind a recording proxy, syncs an ExternalSecret and a PushSecret,
 // and every request it made must be one the ClusterRole allows.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,7 +13,8 @@ import { test } from "node:test";
 import { parseAllDocuments, stringify } from "yaml";
 import { KubeClient, type KubeObject } from "../../src/kube/index.js";
 import { haveKubectl, kubectlHarness } from "../interop/kubectl-support.js";
-import { cliPath, repoRoot } from "../support/paths.js";
+import { startCli } from "../support/cli.js";
+import { repoRoot } from "../support/paths.js";
 import { waitFor } from "../support/wait.js";
 import { decoded, readyCondition } from "./eso-support.js";
 
@@ -274,10 +274,8 @@ test("deploy/external-secrets: kubectl applies the CRDs and Deployment, the RBAC
           data: [{ match: { secretKey: "token", remoteRef: { remoteKey: "pushed/token" } } }],
         },
       });
-      const child = spawn(
-        process.execPath,
+      const controller = startCli(
         [
-          cliPath,
           ...args,
           "--kubeconfig",
           kubeconfig,
@@ -286,14 +284,8 @@ test("deploy/external-secrets: kubectl applies the CRDs and Deployment, the RBAC
           "--live-addr",
           "127.0.0.1:0",
         ],
-        { stdio: ["ignore", "pipe", "pipe"] },
+        t,
       );
-      let stderr = "";
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      const exit = new Promise<number | null>((resolve) => child.on("close", resolve));
-      t.after(() => {
-        child.kill("SIGKILL");
-      });
       const secret = await waitFor(
         "the Secret",
         () => client.get({ apiVersion: "v1", kind: "Secret", namespace: "default", name: "db" }),
@@ -313,8 +305,8 @@ test("deploy/external-secrets: kubectl applies the CRDs and Deployment, the RBAC
           )?.status === "True",
         { timeoutMs: 60_000 },
       );
-      child.kill("SIGTERM");
-      assert.equal(await exit, 0, stderr);
+      controller.child.kill("SIGTERM");
+      assert.equal(await controller.exit, 0, controller.stderr());
       const kinds = new Set(seen.map((a) => `${a.group}/${a.resource}:${a.verb}`));
       // The run did what the Deployment asks for: leader election, writes, status and events.
       for (const expected of [
