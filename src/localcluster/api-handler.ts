@@ -26,8 +26,9 @@ import type { WatchHub } from "./watch.js";
 import { deleteOptions, patchOptionsError, writeOptions } from "./write-options.js";
 
 /**
- * A POST that computes its answer instead of storing an object (a TokenRequest, a TokenReview),
- * keyed by `<storageKey>/<subresource>` (subresource empty for a create on the collection).
+ * A POST that computes its answer instead of storing an object (TokenRequest, TokenReview,
+ * SelfSubjectAccessReview), keyed by `<storageKey>/<subresource>` (subresource empty for a
+ * create on the collection).
  */
 export type ApiAction = (request: {
   namespace: string;
@@ -256,7 +257,6 @@ async function create(routed: Routed): Promise<WriteResult> {
   if (deps.actions.has(`${type.storageKey}/`)) return runAction(routed);
   const body = decodeObjectBody(req.headers["content-type"], await readBody(req));
   const options = writeOptions(query, req.headers["user-agent"]);
-  if (type.virtual !== undefined) return { object: type.virtual(body), status: 201 };
   return withWarnings(
     routed,
     options.warnings,

@@ -107,8 +107,6 @@ export interface ResourceType {
   readonly prune?: (obj: JsonObject) => string[];
   /** Fills schema defaults; custom resources only. */
   readonly applyDefaults?: (obj: JsonObject) => void;
-  /** True for virtual resources that are never stored (SelfSubjectAccessReview). */
-  readonly virtual?: (obj: JsonObject) => JsonObject;
 }
 
 /** `group/version`, or `version` for core. */

@@ -17,7 +17,11 @@ import {
 import type { JsonObject } from "./json.js";
 import { renderKubeconfig } from "./kubeconfig.js";
 import { namespaces } from "./kinds/namespace.js";
-import { tokenReviews } from "./kinds/reviews.js";
+import {
+  selfSubjectAccessReviewResponse,
+  selfSubjectAccessReviews,
+  tokenReviews,
+} from "./kinds/reviews.js";
 import { serviceAccounts } from "./kinds/service.js";
 import { discoveryVersion, sendError, sendObject } from "./media.js";
 import { uidOf } from "./object-meta.js";
@@ -219,7 +223,8 @@ export class LocalClusterServer {
     this.#store.close();
   }
 
-  // TokenRequest (`kubectl create token`) and TokenReview: answered, never stored.
+  // TokenRequest (`kubectl create token`), TokenReview and SelfSubjectAccessReview (`kubectl auth
+  // can-i`): answered, never stored.
   #actions(): Map<string, ApiAction> {
     const requestToken: ApiAction = ({ namespace, name, body }) => {
       const account = this.#store.get(serviceAccounts.storageKey, namespace, name);
@@ -238,6 +243,10 @@ export class LocalClusterServer {
     return new Map([
       [`${serviceAccounts.storageKey}/token`, requestToken],
       [`${tokenReviews.storageKey}/`, reviewToken],
+      [
+        `${selfSubjectAccessReviews.storageKey}/`,
+        ({ body }) => ({ object: selfSubjectAccessReviewResponse(body), status: 201 }),
+      ],
     ]);
   }
 

@@ -1,4 +1,5 @@
 import { defineResource } from "../define-resource.js";
+import type { JsonObject } from "../json.js";
 import type { ResourceType } from "../resource-type.js";
 
 /**
@@ -15,8 +16,8 @@ export const tokenReviews: ResourceType = defineResource({
 });
 
 /**
- * authorization.k8s.io/v1 selfsubjectaccessreviews (`kubectl auth can-i`): never stored; every
- * request is allowed, since the local cluster has no authorizer beyond its optional tokens.
+ * authorization.k8s.io/v1 selfsubjectaccessreviews (`kubectl auth can-i`): never stored; answered
+ * by {@link selfSubjectAccessReviewResponse} (an action of the server).
  */
 export const selfSubjectAccessReviews: ResourceType = defineResource({
   group: "authorization.k8s.io",
@@ -25,11 +26,18 @@ export const selfSubjectAccessReviews: ResourceType = defineResource({
   kind: "SelfSubjectAccessReview",
   namespaced: false,
   verbs: ["create"],
-  virtual: (obj) => ({
-    ...obj,
+});
+
+/**
+ * The answer to a posted SelfSubjectAccessReview: every request is allowed, since the local
+ * cluster has no authorizer beyond its optional tokens.
+ */
+export function selfSubjectAccessReviewResponse(review: JsonObject): JsonObject {
+  return {
+    ...review,
     apiVersion: "authorization.k8s.io/v1",
     kind: "SelfSubjectAccessReview",
     metadata: { creationTimestamp: null },
     status: { allowed: true, reason: "the local cluster allows every request" },
-  }),
-});
+  };
+}
