@@ -17,6 +17,7 @@ import {
   GitRepositories,
   generateApplications,
   readApplicationSet,
+  jsonEqual,
   readClusterSecret,
   RenderCache,
   type ApplicationSet,
@@ -137,25 +138,6 @@ function naiveApplication(cluster: ClusterSecret, directory: number): JsonObject
   };
 }
 
-/** Deep equality of decoded JSON, written plainly (no prototype or symbol checks to pay for). */
-function plainJsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!plainJsonEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  const keys = Object.keys(x);
-  if (keys.length !== Object.keys(y).length) return false;
-  for (const key of keys)
-    if (!Object.hasOwn(y, key) || !plainJsonEqual(x[key], y[key])) return false;
-  return true;
-}
-
 /** The naive generate + diff: the set built, then each object compared with its previous one. */
 function naiveRun(
   clusters: readonly ClusterSecret[],
@@ -166,7 +148,7 @@ function naiveRun(
     for (let d = 0; d < directoryCount; d++) built.push(naiveApplication(cluster, d));
   let same = 0;
   for (const app of built)
-    if (plainJsonEqual(app, previous.get((app.metadata as { name: string }).name))) same++;
+    if (jsonEqual(app, previous.get((app.metadata as { name: string }).name))) same++;
   return same;
 }
 

@@ -136,3 +136,5 @@ export type { SourceManifests, SourceKind } from "./source-manifests.js";
 /** YAML as Argo CD reads it (YAML 1.1 scalars, numbers as doubles, first document only). */
 export { parseYaml11, parseYaml11Documents } from "./yaml11.js";
 export type { JsonObject, JsonValue } from "./json.js";
+/** Deep equality of two JSON values, object key order aside (what Application comparison uses). */
+export { jsonEqual } from "./json.js";
