@@ -26,17 +26,16 @@ export interface SealOptions {
   allowEmptyData?: boolean;
 }
 
-function deepCopy<T>(value: T): T {
-  return structuredClone(value);
-}
-
 /**
  * Applies kubeseal's per-Secret steps (§6.5 1–7) to a copy of `secret`: empty-data check, name
  * override, scope annotations, namespace defaulting and mismatch check, server field clean-up.
+ * The copy is new down to its metadata; values below that (data, labels, …) are shared with
+ * `secret` and are only read by sealing.
  * @throws Error with kubeseal's messages
  */
 export function prepareSecret(secret: Secret, options: SealOptions): Secret {
-  const result = deepCopy(secret);
+  // A copy of what changes only: structuredClone of the whole Secret cost ~1.5% of sealing.
+  const result: Secret = { ...secret, metadata: { ...secret.metadata } };
   const empty =
     Object.keys(result.data ?? {}).length === 0 &&
     Object.keys(result.stringData ?? {}).length === 0;
@@ -75,7 +74,7 @@ export function prepareSecret(secret: Secret, options: SealOptions): Secret {
 }
 
 function templateMetadata(meta: ObjectMeta): ObjectMeta {
-  const copy = deepCopy(meta);
+  const copy = { ...meta }; // nested values are shared, as in prepareSecret
   if (copy.annotations !== undefined) {
     copy.annotations = Object.fromEntries(
       Object.entries(copy.annotations).filter(([key]) => !LAST_APPLIED.includes(key)),
@@ -90,7 +89,8 @@ function templateMetadata(meta: ObjectMeta): ObjectMeta {
  * decoded) and then each `stringData` item (UTF-8) is encrypted separately with the label of the
  * Secret's namespace, name and scope annotations; `spec.template` keeps the Secret's metadata
  * (minus last-applied annotations and ownerReferences), type and immutable; the top-level metadata
- * holds name, namespace and only the scope annotation.
+ * holds name, namespace and only the scope annotation. The template's metadata is a new object whose
+ * nested values (labels, finalizers, …) are shared with `secret`.
  * @param publicKey the RSA key of the sealing certificate
  * @throws Error `secret must declare a namespace` for a non-cluster-wide Secret without one
  */
