@@ -109,7 +109,21 @@ test("prepareSecret() clears server fields, applies --name and defaults the name
   for (const key of ["uid", "resourceVersion", "generation", "creationTimestamp"] as const) {
     assert.equal(result.metadata[key], undefined, key);
   }
-  assert.equal(input().metadata.uid, "1234");
+});
+
+test("prepareSecret() and sealSecret() leave the caller's Secret as it was", () => {
+  // They copy only what they change and share the rest, so a change in place would show here.
+  const secret = input();
+  delete secret.metadata.namespace;
+  const before = structuredClone(secret);
+  const sealed = sealSecret(
+    prepared(secret, { name: "renamed", namespace: "ops", scope: Scope.namespaceWide }),
+    byo2048.publicKey,
+  );
+  assert.deepEqual(secret, before);
+  assert.equal(sealed.spec.template?.metadata?.name, "renamed");
+  assert.equal(sealed.spec.template?.metadata?.annotations?.[namespaceWideAnnotation], "true");
+  assert.equal(sealed.spec.template?.metadata?.ownerReferences, undefined);
 });
 
 test("prepareSecret() keeps a cluster-wide Secret without namespace, and sealing labels it empty", () => {
