@@ -20,8 +20,8 @@ function parsePort(text: string): number {
   return port;
 }
 
-/** Resolves when the process is asked to stop (SIGINT or SIGTERM). */
-function stopSignal(): Promise<string> {
+/** Resolves with the signal's name when the process is asked to stop (SIGINT or SIGTERM). */
+export function stopSignal(): Promise<string> {
   return new Promise((done) => {
     const handler = (signal: string): void => {
       process.off("SIGINT", handler);

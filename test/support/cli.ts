@@ -31,7 +31,8 @@ export function runCli(args: readonly string[], options: CliOptions = {}): CliRe
 
 /**
  * Runs `secretfleet ARGS` without blocking, so that servers in this test process (a local cluster,
- * a Vault double) keep answering it; killed after `timeoutMs` (default 60 s).
+ * a Vault double) keep answering it; killed after `timeoutMs` (default 60 s), which leaves
+ * `status` null.
  */
 export function runCliAsync(
   args: readonly string[],
@@ -47,7 +48,9 @@ export function runCliAsync(
         ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
       },
       (error, stdout, stderr) => {
-        resolve({ status: error === null ? 0 : Number(error.code ?? 1), stdout, stderr });
+        // A run killed by a signal (the timeout) has no status, as CliResult says.
+        const status = error === null ? 0 : error.signal != null ? null : Number(error.code ?? 1);
+        resolve({ status, stdout, stderr });
       },
     );
   });
