@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
-import { runCli, runCliAsync } from "../../test/support/cli.js";
+import { runCli, runCliAsync, startCli } from "../../test/support/cli.js";
+import { waitFor } from "../../test/support/wait.js";
 
 // The value the demo plants in its sample Secret (and its Fake store); no output may show it.
 const planted = "demo-only-not-a-real-password";
@@ -153,4 +154,27 @@ test("secretfleet demo names the step that failed, stops what it started and exi
   assert.match(result.stderr, /^error: step 3 \(seal for both spokes\) failed: .*not a directory/m);
   assert.match(result.stdout, /^Stopped the controllers and clusters in /m);
   assert.doesNotMatch(result.stdout, /^4\. /m);
+});
+
+test("secretfleet demo --keep-running serves the fleet until SIGTERM, then stops it and exits 0", async (t) => {
+  const dir = tempDir(t);
+  const demo = startCli(["demo", "--dir", dir, "--key-size", "2048", "--keep-running"], t);
+  await waitFor(
+    "the demo to wait for Ctrl-C",
+    () => demo.stdout().includes("press Ctrl-C to stop"),
+    {
+      timeoutMs: 120_000,
+    },
+  );
+  const stage = /^ {3}stage +(http:\/\/127\.0\.0\.1:\d+)$/m.exec(demo.stdout())?.[1];
+  assert.ok(stage !== undefined, demo.stdout());
+  // The spoke still answers, with the Secret its controller unsealed.
+  const response = await fetch(`${stage}/api/v1/namespaces/team-a/secrets/db-credentials`);
+  assert.equal(response.status, 200);
+  const secret = (await response.json()) as { data: Record<string, string> };
+  assert.deepEqual(Object.keys(secret.data).sort(), ["password", "username"]);
+  demo.child.kill("SIGTERM");
+  assert.equal(await demo.exit, 0, demo.stderr());
+  assert.match(demo.stdout(), /^Stopped the controllers and clusters in /m);
+  await assert.rejects(fetch(`${stage}/api`), "the spoke is down");
 });
