@@ -122,8 +122,9 @@ test("prepareSecret() and sealSecret() leave the caller's Secret as it was", () 
   );
   assert.deepEqual(secret, before);
   assert.equal(sealed.spec.template?.metadata?.name, "renamed");
-  assert.equal(sealed.spec.template?.metadata?.annotations?.[namespaceWideAnnotation], "true");
-  assert.equal(sealed.spec.template?.metadata?.ownerReferences, undefined);
+  // (the assertion above narrowed template and metadata to defined)
+  assert.equal(sealed.spec.template.metadata.annotations?.[namespaceWideAnnotation], "true");
+  assert.equal(sealed.spec.template.metadata.ownerReferences, undefined);
 });
 
 test("prepareSecret() keeps a cluster-wide Secret without namespace, and sealing labels it empty", () => {
