@@ -24,6 +24,14 @@ export async function readInput(path: string | undefined): Promise<Buffer> {
 }
 
 /**
+ * A fresh hidden name next to `path` to write before renaming onto it: the same folder, so the
+ * rename is atomic.
+ */
+export function temporaryPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+/**
  * Writes `data` to `path` atomically: a temporary file in the same folder, then a rename, so a
  * reader (or a crash) never sees a half-written file and an existing file survives a failure.
  */
@@ -32,7 +40,7 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   mode?: number,
 ): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const temporary = temporaryPathFor(path);
   try {
     await writeFile(temporary, data, mode === undefined ? {} : { mode });
     await rename(temporary, path);

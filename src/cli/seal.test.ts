@@ -478,6 +478,31 @@ test("seal for a fleet writes one file per certificate, or none when one certifi
   assert.match(noTemplate.stderr, /^error: fleet sealing needs -w with \{name\}/);
 });
 
+test("seal for a fleet names the file it cannot write and leaves no file behind", (t) => {
+  const dir = workdir(t);
+  // A file where member "blocked" needs its folder; prod's file is staged first and works.
+  writeFileSync(join(dir, "blocked"), "");
+  const result = run(
+    [
+      "seal",
+      "--cert",
+      `prod=${byo2048.certificatePath}`,
+      "--cert",
+      `blocked=${byo4096.certificatePath}`,
+      "-w",
+      join(dir, "{name}", "db.yaml"),
+    ],
+    { input: secretYaml() },
+  );
+  assert.equal(result.status, 1);
+  assert.match(
+    result.stderr,
+    new RegExp(`^error: cannot write "${join(dir, "blocked", "db.yaml")}": EEXIST`),
+  );
+  assert.deepEqual(readdirSync(dir).sort(), ["blocked", "prod"]);
+  assert.deepEqual(readdirSync(join(dir, "prod")), [], "prod's temporary file is removed");
+});
+
 test("seal --cert reads http URLs and reports a failed fetch with its status", async (t) => {
   const server = createServer((request, response) => {
     if (request.url === "/v1/cert.pem") response.end(byo2048.certificatePem);

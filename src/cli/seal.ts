@@ -2,12 +2,11 @@
 // sealing for a fleet (`--cert NAME=PATH` repeated, `-w` with `{name}`). The sealing module is
 // imported only inside the action, so `secretfleet --help` and start-up stay fast.
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, extname, join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { dirname, extname } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { Scope, SealedSecret } from "../sealing/index.js";
 import { CliError, ExitCode } from "./errors.js";
-import { readStdin } from "./io.js";
+import { readStdin, temporaryPathFor } from "./io.js";
 import { kubeconfigNamespace } from "./kubeconfig.js";
 import { clusterController } from "./seal-controller.js";
 import { parseGoBool } from "./go-flags.js";
@@ -328,21 +327,22 @@ async function commitOutputs(
   stdout: (data: string) => void,
 ): Promise<void> {
   const staged: { temporary: string; path: string }[] = [];
+  let path = ""; // the file being written when something fails
   try {
     for (const output of outputs) {
       if (output.path === undefined) continue;
-      const temporary = join(
-        dirname(output.path),
-        `.${basename(output.path)}.${randomBytes(6).toString("hex")}.tmp`,
-      );
-      if (output.createFolder === true) await mkdir(dirname(output.path), { recursive: true });
-      staged.push({ temporary, path: output.path });
+      path = output.path;
+      const temporary = temporaryPathFor(path);
+      if (output.createFolder === true) await mkdir(dirname(path), { recursive: true });
+      staged.push({ temporary, path });
       await writeFile(temporary, output.data);
     }
-    for (const { temporary, path } of staged) await rename(temporary, path);
+    for (const target of staged) {
+      path = target.path;
+      await rename(target.temporary, path);
+    }
   } catch (error) {
     await Promise.all(staged.map(({ temporary }) => rm(temporary, { force: true })));
-    const path = staged.at(-1)?.path ?? "";
     throw new CliError(`cannot write "${path}": ${(error as Error).message}`, 1, { cause: error });
   }
   for (const output of outputs) if (output.path === undefined) stdout(output.data);
