@@ -21,6 +21,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /src/dist/cli ./dist/cli
+# The CRDs and manifests: `secretfleet demo` applies the CRDs from here, as users apply deploy/.
+COPY deploy ./deploy
 # Non-root, numeric so that runAsNonRoot can verify it; nothing is written outside /tmp.
 USER 65532:65532
 EXPOSE 8080 8081
