@@ -1,4 +1,5 @@
-import { goJsonMarshal, goJsonString } from "./go-print.js";
+import { jsonString } from "../templating/index.js";
+import { goJsonMarshal } from "./go-print.js";
 import { isObject, omitKeys, sortedKeys, type JsonObject } from "./json.js";
 
 /** The label that marks a Secret as an Argo CD cluster (value `cluster`). */
@@ -211,7 +212,7 @@ export function fnv32a(text: string): number {
 export function marshalClusterConfig(config: ClusterConfig): string {
   const parts: string[] = [];
   const add = (key: string, json: string | undefined): void => {
-    if (json !== undefined) parts.push(`${goJsonString(key)}:${json}`);
+    if (json !== undefined) parts.push(`${jsonString(key, true)}:${json}`);
   };
   add("username", optionalString(config.username));
   add("password", optionalString(config.password));
@@ -234,7 +235,7 @@ function marshalTls(tls: TlsClientConfig): string {
   const parts = [`"insecure":${tls.insecure ? "true" : "false"}`];
   for (const key of ["serverName", "certData", "keyData", "caData"] as const) {
     const value = optionalString(tls[key]);
-    if (value !== undefined) parts.push(`${goJsonString(key)}:${value}`);
+    if (value !== undefined) parts.push(`${jsonString(key, true)}:${value}`);
   }
   return `{${parts.join(",")}}`;
 }
@@ -243,7 +244,7 @@ function marshalAws(aws: NonNullable<ClusterConfig["awsAuthConfig"]>): string {
   const parts: string[] = [];
   for (const key of ["clusterName", "roleARN", "profile"] as const) {
     const value = optionalString(aws[key]);
-    if (value !== undefined) parts.push(`${goJsonString(key)}:${value}`);
+    if (value !== undefined) parts.push(`${jsonString(key, true)}:${value}`);
   }
   return `{${parts.join(",")}}`;
 }
@@ -251,7 +252,7 @@ function marshalAws(aws: NonNullable<ClusterConfig["awsAuthConfig"]>): string {
 function marshalExec(exec: NonNullable<ClusterConfig["execProviderConfig"]>): string {
   const parts: string[] = [];
   const add = (key: string, json: string | undefined): void => {
-    if (json !== undefined) parts.push(`${goJsonString(key)}:${json}`);
+    if (json !== undefined) parts.push(`${jsonString(key, true)}:${json}`);
   };
   add("command", optionalString(exec.command));
   add(
@@ -272,7 +273,7 @@ function marshalExec(exec: NonNullable<ClusterConfig["execProviderConfig"]>): st
 }
 
 function optionalString(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : goJsonString(value);
+  return value === undefined || value === "" ? undefined : jsonString(value, true);
 }
 
 /**

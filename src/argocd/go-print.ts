@@ -55,11 +55,6 @@ export function goJsonMarshal(value: unknown): string {
   return escapeGoJson(JSON.stringify(value, sortingReplacer));
 }
 
-/** Encodes a string as a Go JSON string literal. */
-export function goJsonString(text: string): string {
-  return escapeGoJson(JSON.stringify(text));
-}
-
 function sortingReplacer(_key: string, value: unknown): unknown {
   if (!isObject(value)) return value;
   const sorted: Record<string, unknown> = {};

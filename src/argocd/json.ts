@@ -1,3 +1,5 @@
+import { compareGoStrings } from "../templating/index.js";
+
 /** A decoded JSON value, as the YAML and JSON readers of this module produce it. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
 
@@ -37,13 +39,6 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   }
   for (const key in y) if (Object.hasOwn(y, key)) keys--;
   return keys === 0;
-}
-
-/** Compares strings by their UTF-8 bytes, the order Go sorts map keys in. */
-export function compareGoStrings(a: string, b: string): number {
-  // UTF-16 order and UTF-8 byte order differ only when a surrogate pair meets U+E000..U+FFFF.
-  if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
 /** The keys of an object sorted as Go's encoding/json and fmt sort map keys. */

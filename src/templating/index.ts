@@ -16,14 +16,24 @@ import { sprigFunctions } from "./sprig/index.js";
 import { isDigit, isLetter } from "./strconv.js";
 import type { GoFunc } from "./value.js";
 
-export { GoComplex, GoInt, GoMap, GoSlice, GoStruct, goFunc, goInt, typeName } from "./value.js";
+export {
+  compareGoStrings,
+  GoComplex,
+  GoInt,
+  GoMap,
+  GoSlice,
+  GoStruct,
+  goFunc,
+  goInt,
+  typeName,
+} from "./value.js";
 export type { GoFunc, IntKind } from "./value.js";
 export type { MissingKey } from "./exec.js";
 export { sprint, sprintf, sprintln } from "./fmt.js";
 export { formatFloat } from "./strconv.js";
 export { FastTemplateError } from "./fasttemplate.js";
 export { normalizeName, slugifyName } from "./argocd.js";
-export { marshalJSON, unmarshalJSON } from "./go-json.js";
+export { jsonString, marshalJSON, unmarshalJSON } from "./go-json.js";
 export { parseGoDuration } from "./sprig/dates.js";
 export { marshalYAML, unmarshalYAML } from "./go-yaml.js";
 
