@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
+import { compareGoStrings as templatingCompare, jsonString } from "../templating/index.js";
+import { compareGoStrings } from "./go-json.js";
 import {
   formatObject,
   goJsonString,
@@ -117,6 +120,40 @@ test("goJsonString() escapes like Go's encoder", () => {
     '"a\\"\\\\\\n\\t\\u0001\\u2028\\u003c\\u003e\\u0026é"',
   );
   assert.equal(goJsonString("\ud800"), '"\ufffd"');
+});
+
+test("goJsonString() and compareGoStrings() agree with templating's copies (kept apart for start-up)", () => {
+  const text = fc.string({
+    // Lone surrogates on their own, so that some pair up and some do not.
+    unit: fc.constantFrom(
+      ...[
+        "a",
+        '"',
+        "\\",
+        "\n",
+        "\b",
+        "\u0001",
+        "<",
+        ">",
+        "&",
+        "\u2028",
+        "é",
+        "😀",
+        "\ud800",
+        "\udc00",
+        "\uffff",
+      ],
+    ),
+  });
+  fc.assert(
+    fc.property(text, text, (a, b) => {
+      assert.equal(goJsonString(a), jsonString(a, true));
+      // Go strings hold no lone surrogates (decoders turn them into U+FFFD), so order is compared
+      // only for well-formed text.
+      if (a.isWellFormed() && b.isWellFormed())
+        assert.equal(Math.sign(compareGoStrings(a, b)), Math.sign(templatingCompare(a, b)));
+    }),
+  );
 });
 
 test("goYamlMarshal() quotes what YAML 1.1 would misread and keeps the rest plain", () => {
