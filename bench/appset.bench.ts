@@ -11,8 +11,7 @@
 // run starting from a collected heap.
 // Then: one more cluster with the render memo renders only its 50 Applications; and 5,000 git
 // files × 20 clusters cost as many git processes as 500 files × 1 cluster.
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
+import { collectGarbage } from "./heap.js";
 import {
   GitRepositories,
   generateApplications,
@@ -215,12 +214,11 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-// A full collection before each timed run, so that neither side pays for the garbage the other
-// left (the naive loop measured right after a reconcile spent most of its time collecting it).
-setFlagsFromString("--expose-gc");
-const collectGarbage = runInNewContext("gc") as () => void;
-
-/** Wall and CPU seconds (this process, all its threads) of one run, from a collected heap. */
+/**
+ * Wall and CPU seconds (this process, all its threads) of one run, from a collected heap, so that
+ * neither side pays for the garbage the other left (the naive loop measured right after a
+ * reconcile spent most of its time collecting it).
+ */
 async function timed<T>(
   fn: () => Promise<T> | T,
 ): Promise<{ value: T; seconds: number; cpuSeconds: number }> {
