@@ -93,12 +93,15 @@ export function formatFloatF(value: number): string {
   return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
 }
 
+// Go 1.22+ (what ESO releases are built with) writes \b and \f short; older Go wrote \u0008, \u000c.
 const goEscapes: Record<string, string> = {
   '"': '\\"',
   "\\": "\\\\",
   "\n": "\\n",
   "\r": "\\r",
   "\t": "\\t",
+  "\b": "\\b",
+  "\f": "\\f",
   "<": "\\u003c",
   ">": "\\u003e",
   "&": "\\u0026",
