@@ -22,7 +22,17 @@ export function opensslRsaRates(
   bits: number,
   seconds = 3,
 ): { privatePerSecond: number; publicPerSecond: number } {
-  const output = opensslSpeed([`rsa${bits}`], seconds);
+  return parseRsaRates(opensslSpeed([`rsa${bits}`], seconds), bits);
+}
+
+/**
+ * Reads the sign/s and verify/s of one key size from the output of `openssl speed rsaBITS`.
+ * @throws Error when the row is missing
+ */
+export function parseRsaRates(
+  output: string,
+  bits: number,
+): { privatePerSecond: number; publicPerSecond: number } {
   // Row: "rsa 4096 bits 0.004860s 0.000076s    205.8  13222.4" (sign/s, verify/s at the end)
   const row = output
     .split("\n")
