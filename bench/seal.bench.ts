@@ -251,7 +251,7 @@ export async function run(): Promise<void> {
       )} items/s\n`,
   );
   process.stdout.write(
-    `openssl speed rsa4096 public ops/s at the same time: ${list(
+    `openssl speed rsa4096 public ops/s ${paired ? "at the same time" : "around each run"}: ${list(
       pairs.map((pair) => pair.opensslPerSecond),
       0,
     )}\n`,
