@@ -13,7 +13,7 @@ import {
 export const SECRETS = 10_000;
 export const VALUES = 5;
 /** Sealed untimed just before timing, as openssl's verify test runs right after its sign test. */
-export const WARM_UP_SECRETS = 200;
+export const WARM_UP_SECRETS = 100;
 
 /** The benchmark certificate's public key (testdata/sealing/byo-4096.crt). */
 export function benchPublicKey(): KeyObject {
