@@ -1,5 +1,5 @@
 // Child process of `npm run bench -- seal`, started pinned (taskset) to the core openssl runs on
-// between its slices: builds the workload, prints "ready", then for each line "START END" read on
+// between its runs: builds the workload, prints "ready", then for each line "START END" read on
 // stdin warms up, collects garbage, seals Secrets START..END-1 and prints the timing as one JSON
 // line.
 import { createInterface } from "node:readline";
