@@ -7,11 +7,31 @@ export function ratioLine(label: string, ours: number, limit: number, unit: stri
 }
 
 /**
- * Runs `openssl speed` for `seconds` and returns its output, which callers parse for the row they
- * need. Measured in the same run as the workload, so both see the same machine.
+ * `command args`, or the same under `taskset -c CPU` when `cpu` is given, as [command, args].
  */
-export function opensslSpeed(args: readonly string[], seconds = 3): string {
-  return execFileSync("openssl", ["speed", "-seconds", String(seconds), ...args], {
+export function onCpu(
+  cpu: number | undefined,
+  command: string,
+  args: readonly string[],
+): [string, string[]] {
+  return cpu === undefined
+    ? [command, [...args]]
+    : ["taskset", ["-c", String(cpu), command, ...args]];
+}
+
+/**
+ * Runs `openssl speed` for `seconds` (pinned to `cpu` when given) and returns its output, which
+ * callers parse for the row they need. Measured in the same run as the workload, so both see the
+ * same machine.
+ */
+export function opensslSpeed(args: readonly string[], seconds = 3, cpu?: number): string {
+  const [command, commandArgs] = onCpu(cpu, "openssl", [
+    "speed",
+    "-seconds",
+    String(seconds),
+    ...args,
+  ]);
+  return execFileSync(command, commandArgs, {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -21,15 +41,16 @@ export function opensslSpeed(args: readonly string[], seconds = 3): string {
 export function opensslRsaRates(
   bits: number,
   seconds = 3,
+  cpu?: number,
 ): { privatePerSecond: number; publicPerSecond: number } {
-  return parseRsaRates(opensslSpeed([`rsa${bits}`], seconds), bits);
+  return parseRsaRates(opensslSpeed([`rsa${bits}`], seconds, cpu), bits);
 }
 
 /**
  * Reads the sign/s and verify/s of one key size from the output of `openssl speed rsaBITS`.
  * @throws Error when the row is missing
  */
-export function parseRsaRates(
+function parseRsaRates(
   output: string,
   bits: number,
 ): { privatePerSecond: number; publicPerSecond: number } {

@@ -9,7 +9,7 @@
 // three runs over the 10,000 Secrets sits between two `openssl speed` runs pinned to the same CPU;
 // a run's ratio is its rate over the mean of its two neighbours, and the median run is reported.
 // (Alternating in short slices instead cost each slice ~20%: the first ~100 ms after openssl ran
-// are slow.) Without taskset, this process does the same unpinned.
+// are slow.) Without taskset, the same runs go unpinned.
 import { spawn, spawnSync } from "node:child_process";
 import {
   constants,
@@ -24,16 +24,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { cliPath, testdata } from "../test/support/paths.js";
-import { collectGarbage } from "./heap.js";
-import { opensslRsaRates, parseRsaRates, ratioLine } from "./limits.js";
-import {
-  benchPublicKey,
-  makeSecrets,
-  sealAll,
-  SECRETS,
-  VALUES,
-  WARM_UP_SECRETS,
-} from "./seal-workload.js";
+import { onCpu, opensslRsaRates, ratioLine } from "./limits.js";
+import { benchPublicKey, SECRETS, VALUES } from "./seal-workload.js";
 
 const CLI_RUNS = 15;
 const TIMED_RUNS = 3;
@@ -130,7 +122,7 @@ function cliStartup(): { node: number; seal: number } {
   }
 }
 
-/** One timed run (or slice) of the workload beside openssl's verify rate around it. */
+/** One timed run of the workload beside openssl's verify rate around it. */
 interface Pair {
   items: number;
   seconds: number;
@@ -157,38 +149,13 @@ async function bounded<T>(what: string, promise: Promise<T>): Promise<T> {
   }
 }
 
-/** `openssl speed -seconds 1 rsa4096` pinned to `cpu`: its public-key operations per second. */
-async function opensslOn(cpu: number): Promise<number> {
-  const child = spawn(
-    "taskset",
-    ["-c", String(cpu), "openssl", "speed", "-seconds", "1", "rsa4096"],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", resolve);
-  });
-  if (code !== 0) throw new Error(`openssl speed exited with ${String(code)}: ${stderr}`);
-  return parseRsaRates(stdout, 4096).publicPerSecond;
-}
-
-/** TIMED_RUNS runs over the 10,000 Secrets on one CPU, each between two openssl runs there. */
-async function pinnedRuns(): Promise<Pair[]> {
-  const cpu = availableParallelism() - 1;
+/**
+ * TIMED_RUNS runs over the 10,000 Secrets in a child process (bench/seal-runner.ts), each between
+ * two `openssl speed` runs; the child and openssl are pinned to `cpu` when it is given.
+ */
+async function timedRuns(cpu: number | undefined): Promise<Pair[]> {
   const runner = spawn(
-    "taskset",
-    [
-      "-c",
-      String(cpu),
-      process.execPath,
-      fileURLToPath(new URL("./seal-runner.js", import.meta.url)),
-    ],
+    ...onCpu(cpu, process.execPath, [fileURLToPath(new URL("./seal-runner.js", import.meta.url))]),
     { stdio: ["pipe", "pipe", "inherit"] },
   );
   const lines = createInterface({ input: runner.stdout })[Symbol.asyncIterator]();
@@ -197,22 +164,20 @@ async function pinnedRuns(): Promise<Pair[]> {
     if (line.done === true) throw new Error(`seal bench: the sealer ended before ${what}`);
     return line.value;
   };
+  // Blocking is fine here: the sealer runs in its own process.
+  const openssl = (): number => opensslRsaRates(4096, OPENSSL_SECONDS, cpu).publicPerSecond;
   try {
     if ((await nextLine("start-up")) !== "ready") throw new Error("seal bench: sealer not ready");
     const pairs: Pair[] = [];
-    let before = await bounded("openssl", opensslOn(cpu));
+    let before = openssl();
     for (let i = 0; i < TIMED_RUNS; i++) {
-      runner.stdin.write(`0 ${String(SECRETS)}\n`);
+      runner.stdin.write("go\n");
       const timing = JSON.parse(await nextLine("a timed run")) as Omit<
         Pair,
         "opensslPerSecond" | "items"
       >;
-      const after = await bounded("openssl", opensslOn(cpu));
-      pairs.push({
-        ...timing,
-        items: SECRETS * VALUES,
-        opensslPerSecond: (before + after) / 2,
-      });
+      const after = openssl();
+      pairs.push({ ...timing, items: SECRETS * VALUES, opensslPerSecond: (before + after) / 2 });
       before = after;
     }
     return pairs;
@@ -222,27 +187,13 @@ async function pinnedRuns(): Promise<Pair[]> {
   }
 }
 
-/** Without taskset: the same sequence in this process, unpinned. */
-function sequentialRuns(publicKey: KeyObject): Pair[] {
-  const secrets = makeSecrets(SECRETS);
-  const warmUp = makeSecrets(WARM_UP_SECRETS);
-  return Array.from({ length: TIMED_RUNS }, () => {
-    const before = opensslRsaRates(4096, OPENSSL_SECONDS).publicPerSecond;
-    sealAll(warmUp, publicKey);
-    collectGarbage();
-    const timing = sealAll(secrets, publicKey);
-    const after = opensslRsaRates(4096, OPENSSL_SECONDS).publicPerSecond;
-    return { ...timing, items: SECRETS * VALUES, opensslPerSecond: (before + after) / 2 };
-  });
-}
-
 /** Runs the workload and prints each rate beside its limit. */
 export async function run(): Promise<void> {
   const items = SECRETS * VALUES;
   const publicKey = benchPublicKey();
-  const pinned = hasTaskset();
+  const cpu = hasTaskset() ? availableParallelism() - 1 : undefined;
   const nodeBefore = nodeRsaRates(publicKey, 2);
-  const pairs = pinned ? await pinnedRuns() : sequentialRuns(publicKey);
+  const pairs = await timedRuns(cpu);
   const nodeAfter = nodeRsaRates(publicKey, 2);
   const nodeOaep = (nodeBefore.oaep + nodeAfter.oaep) / 2;
   const nodeRaw = (nodeBefore.raw + nodeAfter.raw) / 2;
@@ -257,7 +208,7 @@ export async function run(): Promise<void> {
     values.map((v) => v.toFixed(digits)).join(", ");
   process.stdout.write(
     `sealed ${SECRETS} Secrets x ${VALUES} values (${items} items, mean 256 B) with RSA-4096, ` +
-      `${pairs.length} runs${pinned ? " pinned to one CPU" : ""}, openssl before and after each` +
+      `${pairs.length} runs${cpu === undefined ? "" : " pinned to one CPU"}, openssl before and after each` +
       `: ${list(
         pairs.map((pair) => pair.items / pair.seconds),
         0,
