@@ -3,7 +3,7 @@ import { inClusterName, inClusterServer, type ClusterSecret } from "./cluster-se
 import { transformEntry, relevantKinds, unknownEntryKeys } from "./generate-params.js";
 import { GeneratorError, type GeneratorContext } from "./generator-context.js";
 import type { GitSource } from "./git-source.js";
-import { isObject, type JsonObject } from "./json.js";
+import { compareStrings, isObject, type JsonObject } from "./json.js";
 import { flattenToStrings, type ParamSet } from "./params.js";
 import { compileApplication, type RenderSettings } from "./render.js";
 
@@ -190,7 +190,8 @@ function renderAll(
 ): { message: string; field: string } | undefined {
   let error: { message: string; field: string } | undefined;
   const templateKey = cache === undefined ? "" : JSON.stringify([template, settings]);
-  const render = compileApplication(template, settings);
+  // Compiled on the first cache miss: a pass served from the render cache never needs it.
+  let render: ReturnType<typeof compileApplication> | undefined;
   for (const set of params) {
     stats.paramSets++;
     const paramsKey = cache === undefined ? "" : JSON.stringify(set);
@@ -202,7 +203,7 @@ function renderAll(
       continue;
     }
     try {
-      const app = render(set);
+      const app = (render ??= compileApplication(template, settings))(set);
       stats.rendered++;
       cache?.store(templateKey, paramsKey, app);
       generated.apps.push(app);
@@ -338,10 +339,6 @@ function nameOf(app: JsonObject): string {
 function appKey(app: JsonObject, name: string): string {
   const metadata = isObject(app.metadata) ? app.metadata : {};
   return `${typeof metadata.namespace === "string" ? metadata.namespace : ""}/${name}`;
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Argo CD's destination check against the registered clusters (util/argo GetDestinationCluster). */

@@ -5,7 +5,7 @@ import {
   readValues,
   type GeneratorContext,
 } from "./generator-context.js";
-import { isObject, type JsonObject } from "./json.js";
+import { compareStrings, isObject, type JsonObject } from "./json.js";
 import { normalizeName } from "./names.js";
 import type { ParamSet } from "./params.js";
 import { compileSelector } from "./selector.js";
@@ -51,7 +51,7 @@ export function clustersGenerator(
     }
   }
   const params: ParamSet[] = [];
-  const selected = [...byName.values()].sort((a, b) => compare(a.secretName, b.secretName));
+  const selected = [...byName.values()].sort((a, b) => compareStrings(a.secretName, b.secretName));
   for (const secret of selected) {
     const set = clusterParams(secret, context.mode.goTemplate);
     withValues(
@@ -119,8 +119,4 @@ export function clusterParams(secret: ClusterSecret, goTemplate: boolean): Param
       params[`metadata.labels.${key}`] = value;
   }
   return params;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -41,6 +41,11 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return keys === 0;
 }
 
+/** JavaScript's string order (UTF-16 code units), as a comparator: what Go's `<` gives for ASCII names. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The keys of an object sorted as Go's encoding/json and fmt sort map keys. */
 export function sortedKeys(object: object): string[] {
   const keys = Object.keys(object);
