@@ -44,16 +44,16 @@ export class StoreClients {
     if (found !== undefined) this.#close(found);
     const client = createStoreClient(store, { ...this.#options, namespace });
     const entry: Entry = { identity, client };
+    this.#entries.set(key, entry);
+    // Kept on the entry so that `get` decides freshness without awaiting on every reconcile.
     void client.then(
       (built) => {
         if (built.renewAfter !== undefined) entry.renewAfter = built.renewAfter;
       },
-      () => undefined,
+      () => {
+        if (this.#entries.get(key) === entry) this.#entries.delete(key);
+      },
     );
-    this.#entries.set(key, entry);
-    client.catch(() => {
-      if (this.#entries.get(key) === entry) this.#entries.delete(key);
-    });
     return client;
   }
 
