@@ -69,5 +69,13 @@ export function isAuthorized(
   if (users === undefined || publicPaths.has(path)) return true;
   const token = bearerToken(authorization);
   if (token === undefined) return false;
-  return users.some((u) => u.token === token) || isServiceAccountToken(token);
+  return tokenUser(users, token) !== undefined || isServiceAccountToken(token);
+}
+
+/** The tokens file's user whose token this is, if any. */
+export function tokenUser(
+  users: readonly TokenUser[] | undefined,
+  token: string,
+): TokenUser | undefined {
+  return users?.find((user) => user.token === token);
 }

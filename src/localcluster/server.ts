@@ -119,13 +119,9 @@ export class LocalClusterServer {
     const registry = new Registry(builtinResourceTypes);
     const clock = (): Date => new Date();
     const writes = new ObjectWrites(this.#store, clock);
-    const store = this.#store;
     this.#serviceAccountTokens = new ServiceAccountTokens(
       clock,
-      (namespace, name) => {
-        const account = store.get(serviceAccounts.storageKey, namespace, name);
-        return account === undefined ? undefined : uidOf(account);
-      },
+      (namespace, name) => this.#serviceAccountUid(namespace, name),
       options.dataDir,
     );
     this.#deps = {
@@ -223,15 +219,21 @@ export class LocalClusterServer {
     this.#store.close();
   }
 
+  /** The uid of a stored ServiceAccount, or undefined when there is none. */
+  #serviceAccountUid(namespace: string, name: string): string | undefined {
+    const account = this.#store.get(serviceAccounts.storageKey, namespace, name);
+    return account === undefined ? undefined : uidOf(account);
+  }
+
   // TokenRequest (`kubectl create token`), TokenReview and SelfSubjectAccessReview (`kubectl auth
   // can-i`): answered, never stored.
   #actions(): Map<string, ApiAction> {
     const requestToken: ApiAction = ({ namespace, name, body }) => {
-      const account = this.#store.get(serviceAccounts.storageKey, namespace, name);
-      if (account === undefined) throw notFound(serviceAccounts, name);
+      const uid = this.#serviceAccountUid(namespace, name);
+      if (uid === undefined) throw notFound(serviceAccounts, name);
       const response = tokenRequestResponse(
         this.#serviceAccountTokens,
-        { namespace, name, uid: uidOf(account) },
+        { namespace, name, uid },
         body,
       );
       return { object: response, status: 201 };

@@ -15,7 +15,7 @@ import {
 import type { KeyObject } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TokenUser } from "./auth.js";
+import { tokenUser, type TokenUser } from "./auth.js";
 import { isObject, objectAt, stringAt, stringsAt } from "./json.js";
 import type { JsonObject } from "./json.js";
 import { fieldError, invalid } from "./status.js";
@@ -266,7 +266,7 @@ export function tokenReviewResponse(
   const spec = objectAt(request, "spec");
   const token = stringAt(spec, "token") ?? "";
   const audiences = stringsAt(spec, "audiences");
-  const fromFile = staticUsers?.find((user) => user.token === token);
+  const fromFile = tokenUser(staticUsers, token);
   let status: JsonObject;
   if (fromFile !== undefined) {
     status = {
